@@ -1,0 +1,62 @@
+# Batch data processing with luigi: every command of the workshop.
+# `make help` lists them. Each sets up .venv by itself the first time.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The interpreters tried, in order, to create the virtual environment.
+PYTHON ?= python3 python3.13 python3.12 python3.11 python3.10
+VENV ?= .venv
+BIN := $(VENV)/bin
+# One chapter for `check` and `reset`, e.g. make check CHAPTER=Basics
+CHAPTER ?=
+
+.PHONY: help setup run check test lint test-all clean reset console
+
+help: ## list the commands
+	@echo "Batch data processing with luigi. Commands:"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# The virtual environment, (re)installed whenever requirements.txt changes.
+$(BIN)/.installed: requirements.txt
+	@if [ ! -x $(BIN)/python ] || ! tools/pick-python $(BIN)/python >/dev/null 2>&1; then \
+	  python=$$(tools/pick-python $(PYTHON)) || exit 1; \
+	  echo "Creating $(VENV) with $$python"; \
+	  rm -rf $(VENV) && $$python -m venv $(VENV) || exit 1; \
+	fi
+	@echo "Installing requirements.txt into $(VENV) (once)"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+setup: $(BIN)/.installed ## create .venv and install what the workshop needs
+
+run: $(BIN)/.installed ## run every chapter's solution, live, as on stage
+	@$(BIN)/python -m tools.run_all
+
+check: $(BIN)/.installed ## check your exercises (all, or CHAPTER=Name)
+	@$(BIN)/python -m tools.check $(CHAPTER)
+
+test: lint ## the maintainers' and CI's test suite
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/.installed ## check style with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-all: ## run `make test` on every Python 3.10-3.13 that pyenv has
+	@found=0; for v in 3.10 3.11 3.12 3.13; do \
+	  py=$$(ls -d "$$(pyenv root 2>/dev/null)"/versions/$$v.*/bin/python 2>/dev/null | sort -V | tail -n 1); \
+	  if [ -z "$$py" ]; then echo "== Python $$v: not installed in pyenv, skipped"; continue; fi; \
+	  found=$$((found + 1)); echo "== Python $$v ($$py)"; \
+	  $(MAKE) --no-print-directory test VENV=.venv-$$v PYTHON=$$py || exit 1; \
+	done; [ $$found -gt 0 ] || { echo "error: pyenv has none of Python 3.10-3.13" >&2; exit 1; }
+
+clean: ## remove generated outputs (never your edits)
+	@git clean -fdX -- . ':(exclude).venv*'
+
+reset: $(BIN)/.installed ## put CHAPTER=Name back to its blanks, saving your version
+	@$(BIN)/python -m tools.reset $(CHAPTER)
+
+console: $(BIN)/.installed ## IPython with luigi imported, in the scratch folder .console/
+	@mkdir -p .console
+	@cd .console && $(abspath $(BIN))/ipython -i -c 'import luigi; print(f"luigi {luigi.__version__} is imported. This is the scratch folder .console/ (make clean empties it).")'

@@ -1,0 +1,94 @@
+"""What every chapter test shares.
+
+The tests run against the finished solutions/ by default. `--tree DIR` runs the
+very same tests against any tree with the same chapter folders: `--tree .` is
+the attendee's own exercises (that is what `make check` does).
+"""
+
+import importlib.util
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tools.chapters import ROOT, SOLUTIONS, command_env, find
+
+# In-process runs read the workshop's luigi.cfg, wherever the test runs. Set
+# before luigi is imported; documented commands do not get it (see command_env).
+os.environ["LUIGI_CONFIG_PATH"] = str(ROOT / "luigi.cfg")
+
+import luigi
+import luigi.configuration
+import luigi.task_register
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--tree",
+        default=str(SOLUTIONS),
+        help="folder that holds the chapter folders to test (default: solutions/; '.' for the exercises)",
+    )
+
+
+@pytest.fixture(scope="session")
+def tree(request):
+    return Path(request.config.getoption("--tree")).resolve()
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Each test starts in its own empty folder, with luigi's task instance
+    cache and configuration as fresh as in a new process."""
+    monkeypatch.chdir(tmp_path)
+    luigi.task_register.Register.clear_instance_cache()
+    luigi.configuration.LuigiConfigParser._instance = None
+    yield
+    luigi.task_register.Register.clear_instance_cache()
+    luigi.configuration.LuigiConfigParser._instance = None
+
+
+class ChapterUnderTest:
+    def __init__(self, chapter, tree, workdir):
+        self.chapter = chapter
+        self.tree = tree
+        self.source = chapter.folder(tree) / "main.py"
+        self.workdir = workdir
+
+    def load(self):
+        """Import the chapter's main.py afresh, as a module of its own."""
+        name = f"chapter_{self.chapter.name}_{abs(hash(self.source))}"
+        spec = importlib.util.spec_from_file_location(name, self.source)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    def build(self, *tasks):
+        """Run tasks on luigi's local scheduler, in this test's folder."""
+        return luigi.build(list(tasks), local_scheduler=True, detailed_summary=True)
+
+    def copy(self):
+        """The chapter folder copied into this test's folder, without generated outputs."""
+        target = self.workdir / self.chapter.name
+        return target if target.exists() else self.chapter.copy(self.tree, target)
+
+    def cli(self, command=None, timeout=120):
+        """Run a shell command (the documented one by default) inside a copy of
+        the chapter folder. Returns the CompletedProcess, output merged."""
+        return subprocess.run(
+            command or self.chapter.command,
+            shell=True,
+            executable="/bin/bash",
+            cwd=self.copy(),
+            env=command_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout,
+        )
+
+
+@pytest.fixture
+def chapter(request, tree, tmp_path):
+    """The chapter named by the test module's CHAPTER, in the tree under test."""
+    return ChapterUnderTest(find(request.module.CHAPTER), tree, tmp_path)

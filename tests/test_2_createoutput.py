@@ -1,0 +1,60 @@
+"""Chapter 2, CreateOutput: a target, written atomically, makes a task complete."""
+
+from pathlib import Path
+
+import luigi
+
+CHAPTER = "CreateOutput"
+EXPECTED = "Hello World\n"
+
+
+def test_todo1_output_is_a_local_file(chapter):
+    main = chapter.load()
+    target = main.Hello().output()
+    assert isinstance(target, luigi.LocalTarget), f"Hello.output() should return a luigi.LocalTarget, not {target!r}"
+    assert target.path == "hello_world.txt", f"Hello.output() should name the file hello_world.txt, not {target.path!r}"
+
+
+def test_todo2_run_writes_hello_world(chapter):
+    main = chapter.load()
+    result = chapter.build(main.Hello())
+    assert result.status == luigi.LuigiStatusCode.SUCCESS, result.summary_text
+    written = Path("hello_world.txt").read_text()
+    assert written == EXPECTED, f"hello_world.txt should contain {EXPECTED!r}, but it contains {written!r}"
+
+
+def test_todo2_run_writes_through_the_target(chapter):
+    """Writing through self.output().open("w") is what makes the write atomic."""
+    main = chapter.load()
+    modes = []
+
+    class WatchedTarget(luigi.LocalTarget):
+        def open(self, mode="r"):
+            modes.append(mode)
+            return super().open(mode)
+
+    class WatchedHello(main.Hello):
+        def output(self):
+            return WatchedTarget(super().output().path)
+
+    WatchedHello().run()
+    assert "w" in modes, 'run() should write with self.output().open("w"), so that luigi writes the file atomically'
+
+
+def test_todo2_a_complete_task_does_not_run_again(chapter):
+    main = chapter.load()
+    chapter.build(main.Hello())
+    Path("hello_world.txt").write_text("already here\n")
+    result = chapter.build(main.Hello())
+    assert "1 complete ones were encountered" in result.summary_text
+    assert Path("hello_world.txt").read_text() == "already here\n", "a complete task must not run again"
+
+
+def test_todo2_documented_command_writes_the_file(chapter):
+    first = chapter.cli()
+    assert first.returncode == 0, f"`{chapter.chapter.command}` failed:\n{first.stdout}"
+    assert (chapter.copy() / "hello_world.txt").read_text() == EXPECTED
+    again = chapter.cli()
+    assert again.returncode == 0, again.stdout
+    assert "* 1 complete ones were encountered:\n    - 1 Hello()" in again.stdout
+    assert "Did not run any tasks" in again.stdout

@@ -1,0 +1,117 @@
+"""The exercise contract, checked for every chapter.
+
+- exercise and solution differ only at the TODO blanks;
+- every blank, left open on its own in an otherwise finished file, makes the
+  documented command fail naming the file and the blank, and fails the
+  chapter's tests: no blank can be skipped and still "pass";
+- the two trees hold the same files, and every chapter explains itself.
+"""
+
+import filecmp
+import subprocess
+import sys
+
+import pytest
+
+from tools import blanks
+from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, command_env, generated
+
+
+def sources(chapter):
+    exercise = (chapter.folder(EXERCISES) / "main.py").read_text()
+    solution = (chapter.folder(SOLUTIONS) / "main.py").read_text()
+    return exercise, solution
+
+
+def every_blank():
+    return list(_every_blank())
+
+
+def _every_blank():
+    for chapter in CHAPTERS:
+        for todo in blanks.todos(sources(chapter)[0]):
+            yield pytest.param(chapter, todo.number, id=f"{chapter.name}-TODO{todo.number}")
+
+
+by_name = pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.name)
+
+
+@by_name
+def test_exercise_differs_from_solution_only_at_blanks(chapter):
+    exercise, solution = sources(chapter)
+    changed = blanks.changes_by_blank(exercise, solution)  # raises on a change outside a blank
+    numbers = [todo.number for todo in blanks.todos(exercise)]
+    assert numbers == list(range(1, len(numbers) + 1)), f"TODOs must be numbered 1, 2, ... in file order: {numbers}"
+    assert 2 <= len(numbers) <= 5, f"a chapter has 2 to 5 blanks, not {len(numbers)}"
+    assert sorted(changed) == numbers, "every TODO needs a placeholder that the solution fills in"
+    assert blanks.open_todos(solution) == [], "the solution must fill in every blank"
+
+
+@by_name
+def test_placeholders_raise_and_name_their_blank(chapter):
+    exercise, _ = sources(chapter)
+    for line in exercise.splitlines():
+        number = blanks.blank_number(line)
+        if number and not blanks.COMMENT.match(line):
+            assert f'raise NotImplementedError("TODO {number}: ' in line, (
+                f"placeholder must raise, naming its blank: {line}"
+            )
+
+
+@by_name
+def test_exercise_and_solution_folders_hold_the_same_files(chapter):
+    def files(tree):
+        folder = chapter.folder(tree)
+        return sorted(
+            p.relative_to(folder)
+            for p in folder.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and not generated(p.name) and ".saved-" not in p.name
+        )
+
+    assert files(EXERCISES) == files(SOLUTIONS)
+    for relative in files(EXERCISES):
+        if relative.name != "main.py":
+            assert filecmp.cmp(
+                chapter.folder(EXERCISES) / relative, chapter.folder(SOLUTIONS) / relative, shallow=False
+            )
+    assert (chapter.folder(EXERCISES) / "luigi.cfg").resolve() == ROOT / "luigi.cfg", "link luigi.cfg to the shared one"
+
+
+@by_name
+def test_docstring_says_what_how_and_what_next(chapter):
+    exercise, _ = sources(chapter)
+    doc = exercise.split('"""')[1]
+    assert doc.startswith(f"Chapter {chapter.number}, {chapter.name}:")
+    assert chapter.command in doc, "the docstring shows the documented command"
+    assert "Then look at:" in doc
+
+
+def with_one_blank(chapter, number, tmp_path):
+    """A copy of the solution's folder with only blank `number` left open."""
+    folder = chapter.copy(SOLUTIONS, tmp_path / chapter.name)
+    (folder / "main.py").write_text(blanks.with_blank(*sources(chapter), number))
+    return folder
+
+
+@pytest.mark.parametrize(("chapter", "number"), every_blank())
+def test_one_open_blank_fails_the_command_and_names_itself(chapter, number, tmp_path):
+    folder = with_one_blank(chapter, number, tmp_path)
+    result = subprocess.run(
+        chapter.command, shell=True, cwd=folder, env=command_env(), capture_output=True, text=True, timeout=120
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, f"with TODO {number} open, `{chapter.command}` must fail:\n{output}"
+    assert f"TODO {number}" in output and "main.py" in output, output
+
+
+@pytest.mark.parametrize(("chapter", "number"), every_blank())
+def test_one_open_blank_fails_the_chapter_tests(chapter, number, tmp_path):
+    with_one_blank(chapter, number, tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", str(chapter.tests), "--tree", str(tmp_path), "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == pytest.ExitCode.TESTS_FAILED, result.stdout + result.stderr

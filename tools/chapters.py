@@ -1,0 +1,75 @@
+"""The chapters of the workshop, in order: the one table that the checker,
+`make run`, `make reset` and the tests read, and how to run a chapter's
+documented command the way an attendee does."""
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISES = ROOT
+SOLUTIONS = ROOT / "solutions"
+
+
+@dataclass(frozen=True)
+class Chapter:
+    number: int
+    name: str
+    # The command the README documents, run from inside the chapter folder.
+    command: str
+    # What `make run` shows afterwards, e.g. the file the chapter wrote.
+    then: str = ""
+
+    def folder(self, tree=EXERCISES):
+        """The chapter folder in a tree: the repo root (exercises) or solutions/."""
+        return Path(tree) / self.name
+
+    @property
+    def tests(self):
+        return ROOT / "tests" / f"test_{self.number}_{self.name.lower()}.py"
+
+    def copy(self, tree, destination):
+        """Copy the chapter folder to destination, leaving generated outputs
+        behind (so that a copy never starts out "complete")."""
+        shutil.copytree(
+            self.folder(tree),
+            destination,
+            ignore=lambda _, names: [n for n in names if n == "__pycache__" or generated(n)],
+        )
+        return destination
+
+
+CHAPTERS = [
+    Chapter(1, "Basics", "python main.py Hello --local-scheduler"),
+    Chapter(2, "CreateOutput", "python main.py Hello --local-scheduler", then="cat hello_world.txt"),
+    Chapter(3, "Parameters", "python main.py Hello --local-scheduler --name Belgrade", then="cat hello-Belgrade-*.txt"),
+]
+
+
+def find(name):
+    """The chapter called `name` (any case), or SystemExit with the known names."""
+    for chapter in CHAPTERS:
+        if chapter.name.lower() == (name or "").lower():
+            return chapter
+    known = ", ".join(c.name for c in CHAPTERS)
+    raise SystemExit(f"error: there is no chapter {name!r}. The chapters are: {known}")
+
+
+def generated(name):
+    """Whether a file name is a generated output: it matches a pattern of .gitignore."""
+    patterns = [line.strip() for line in (ROOT / ".gitignore").read_text().splitlines()]
+    return any(fnmatch(name, p) for p in patterns if p and not p.startswith("#") and "/" not in p)
+
+
+def command_env():
+    """The environment for a documented command: this venv's `python` first on
+    PATH (and for `make`, as its VENV), output unbuffered as on a terminal, no
+    luigi settings from outside."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LUIGI_", "PYTEST_"))}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["VENV"] = sys.prefix
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
