@@ -80,7 +80,7 @@ class ChapterUnderTest:
             shell=True,
             executable="/bin/bash",
             cwd=self.copy(),
-            env=command_env(),
+            env=command_env(self.workdir / "tmp"),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -97,7 +97,13 @@ def with_one_blank(chapter, number, tmp_path):
 def test_one_open_blank_fails_the_command_and_names_itself(chapter, number, tmp_path):
     folder = with_one_blank(chapter, number, tmp_path)
     result = subprocess.run(
-        chapter.command, shell=True, cwd=folder, env=command_env(), capture_output=True, text=True, timeout=120
+        chapter.command,
+        shell=True,
+        cwd=folder,
+        env=command_env(tmp_path / "tmp"),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     output = result.stdout + result.stderr
     assert result.returncode != 0, f"with TODO {number} open, `{chapter.command}` must fail:\n{output}"

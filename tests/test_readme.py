@@ -68,7 +68,7 @@ def run_console(example):
         # Markers split the output; `(exit $__rc)` keeps $? for a following `echo $?`.
         script += [f"echo {marker}{index}; (exit $__rc)", "{ " + command + "\n} 2>&1", f"__rc=$?; echo {marker}rc$__rc"]
     done = subprocess.run(
-        ["bash", "-c", "\n".join(script)], env=command_env(), capture_output=True, text=True, timeout=600
+        ["bash", "-c", "\n".join(script)], env=command_env(repo / ".tmp"), capture_output=True, text=True, timeout=600
     )
     parts = re.split(rf"{marker}(\d+)\n", done.stdout)[1:]
     problems = []

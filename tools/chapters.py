@@ -64,11 +64,16 @@ def generated(name):
     return any(fnmatch(name, p) for p in patterns if p and not p.startswith("#") and "/" not in p)
 
 
-def command_env():
+def command_env(tmpdir=None):
     """The environment for a documented command: this venv's `python` first on
     PATH (and for `make`, as its VENV), output unbuffered as on a terminal, no
-    luigi settings from outside."""
+    luigi settings from outside. With tmpdir, temporary files go there, and so
+    do luigi's pid locks, which otherwise turn away the same command run at
+    the same time by another test on this machine."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LUIGI_", "PYTEST_"))}
+    if tmpdir:
+        Path(tmpdir).mkdir(parents=True, exist_ok=True)
+        env["TMPDIR"] = str(tmpdir)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["VENV"] = sys.prefix
     env["PYTHONUNBUFFERED"] = "1"
