@@ -16,7 +16,6 @@
 
 import doctest
 import re
-import shutil
 import subprocess
 import uuid
 
@@ -24,25 +23,10 @@ import pytest
 from sybil import Document
 from sybil.parsers.markdown import CodeBlockParser, PythonCodeBlockParser
 
-from tools.chapters import CHAPTERS, ROOT, SOLUTIONS, command_env, generated
+from tools.chapters import CHAPTERS, ROOT, command_env, fresh_repo
 
 README = ROOT / "README.md"
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-UNCOPIED = {".git", "__pycache__", ".pytest_cache", ".ruff_cache"}
-
-
-def fresh_repo(destination, solved=True):
-    """A copy of the repo as a fresh clone has it; solved, with the solutions
-    in the chapter folders, as an attendee's repo looks once all is done."""
-    shutil.copytree(
-        ROOT,
-        destination,
-        symlinks=True,
-        ignore=lambda _, names: [n for n in names if n in UNCOPIED or n.startswith(".venv") or generated(n)],
-    )
-    for chapter in CHAPTERS if solved else []:
-        shutil.copy(chapter.folder(SOLUTIONS) / "main.py", chapter.folder(destination) / "main.py")
-    return destination
 
 
 def session(block):

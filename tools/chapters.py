@@ -4,6 +4,7 @@ documented command the way an attendee does."""
 
 import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -78,3 +79,24 @@ def command_env(tmpdir=None):
     env["VENV"] = sys.prefix
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def fresh_repo(destination, solved=True):
+    """Copy the files a fresh clone has (tracked, or new and not ignored: no
+    venv, no outputs) to destination. Solved: with the solutions in the
+    chapter folders, as an attendee's repo looks once every blank is filled."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for name in filter(None, listed.split("\0")):
+        source, target = ROOT / name, Path(destination) / name
+        if source.is_symlink() or source.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target, follow_symlinks=False)
+    for chapter in CHAPTERS if solved else []:
+        shutil.copy2(chapter.folder(SOLUTIONS) / "main.py", chapter.folder(destination) / "main.py")
+    return Path(destination)

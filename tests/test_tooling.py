@@ -1,0 +1,195 @@
+"""The commands around the chapters: make check, reset, clean, run, help, and
+the Python version gate. Each runs as a user types it, in a fresh copy of the
+repo that is a git checkout of its own (using this test run's venv)."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tools.blanks import todos
+from tools.chapters import CHAPTERS, ROOT, SOLUTIONS, command_env, fresh_repo
+
+
+@pytest.fixture
+def sh(tmp_path):
+    """Run a shell command as a user would; its temporary files (and luigi's
+    pid locks) go to this test's folder."""
+
+    def run(command, cwd):
+        return subprocess.run(
+            command,
+            shell=True,
+            cwd=cwd,
+            env=command_env(tmp_path / "tmp"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=600,
+        )
+
+    return run
+
+
+@pytest.fixture
+def repo(tmp_path, sh):
+    """A fresh clone: the exercises with their blanks, committed to git."""
+    path = fresh_repo(tmp_path / "repo", solved=False)
+    git = "git -c user.name=attendee -c user.email=attendee@example.invalid"
+    assert sh(f"git init -q && git add -A && {git} commit -qm clone", path).returncode == 0
+    return path
+
+
+def solve(repo, chapter):
+    shutil.copy(chapter.folder(SOLUTIONS) / "main.py", chapter.folder(repo) / "main.py")
+
+
+def status(repo):
+    listed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=repo, capture_output=True)
+    return sorted(listed.stdout.decode().splitlines())
+
+
+def test_help_lists_the_commands(sh):
+    result = sh("make help", ROOT)
+    assert result.returncode == 0
+    for target in ["setup", "run", "check", "test", "test-all", "clean", "reset", "console"]:
+        assert re.search(rf"^  make {target} +\S", result.stdout, re.M), f"make help should list {target}"
+
+
+def test_check_on_a_fresh_clone_says_nothing_is_done(repo, sh):
+    result = sh("make check", repo)
+    assert result.returncode != 0
+    assert f"0 of {len(CHAPTERS)} chapters done." in result.stdout
+    first = CHAPTERS[0]
+    todo = todos((first.folder(repo) / "main.py").read_text())[0]
+    assert f"next: {first.name}/main.py:{todo.line}: TODO 1: {todo.text}" in result.stdout
+
+
+def test_check_one_chapter_passes_once_its_blanks_are_filled(repo, sh):
+    solve(repo, CHAPTERS[0])
+    result = sh(f"make check CHAPTER={CHAPTERS[0].name}", repo)
+    assert result.returncode == 0, result.stdout
+    assert "1 of 1 chapter done." in result.stdout
+    everything = sh("make check", repo)
+    assert f"1 of {len(CHAPTERS)} chapters done." in everything.stdout
+    assert f"next: {CHAPTERS[1].name}/main.py:" in everything.stdout
+
+
+# A blank filled in with a plausible but wrong answer, and what check must say.
+WRONG_ANSWERS = {
+    "Basics": ('print("Hello World")', 'print("Hello, World")', "should print the line 'Hello World'"),
+    "CreateOutput": (
+        'greeting.write("Hello World\\n")',
+        'greeting.write("Hello World!\\n")',
+        "hello_world.txt should contain 'Hello World\\n'",
+    ),
+    "Parameters": ("default=1,", "default=2,", "times should default to 1"),
+}
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if c.name in WRONG_ANSWERS], ids=lambda c: c.name)
+def test_check_tells_a_wrong_answer_what_was_expected(repo, chapter, sh):
+    right, wrong, message = WRONG_ANSWERS[chapter.name]
+    solve(repo, chapter)
+    main = chapter.folder(repo) / "main.py"
+    assert right in main.read_text()
+    main.write_text(main.read_text().replace(right, wrong))
+    result = sh(f"make check CHAPTER={chapter.name}", repo)
+    assert result.returncode != 0
+    assert message in result.stdout, result.stdout
+
+
+def test_check_never_writes_into_the_chapter_folders(repo, sh):
+    solve(repo, CHAPTERS[0])
+    before = status(repo)
+    assert sh("make check", repo).returncode != 0
+    assert status(repo) == before
+    assert not list(repo.glob("*/__pycache__")), "check must not leave bytecode in the chapter folders"
+
+
+def test_check_of_an_unknown_chapter_is_a_clear_error(repo, sh):
+    result = sh("make check CHAPTER=Nope", repo)
+    assert result.returncode != 0
+    assert "there is no chapter 'Nope'. The chapters are: Basics" in result.stdout
+    assert "Traceback" not in result.stdout
+
+
+def test_reset_saves_the_attendees_version_every_time(repo, sh):
+    chapter = CHAPTERS[0]
+    main = chapter.folder(repo) / "main.py"
+    blank = main.read_text()
+    for attempt in ["first try\n", "second try\n"]:
+        main.write_text(attempt)
+        result = sh(f"make reset CHAPTER={chapter.name}", repo)
+        assert result.returncode == 0, result.stdout
+        assert main.read_text() == blank
+    saved = sorted(chapter.folder(repo).glob("main.py.saved-*"))
+    assert sorted(p.read_text() for p in saved) == ["first try\n", "second try\n"]
+    assert all(re.fullmatch(r"main\.py\.saved-\d{4}-\d\d-\d\d-\d{6}(-\d+)?", p.name) for p in saved)
+    assert "already blank" in sh(f"make reset CHAPTER={chapter.name}", repo).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"), [("", "usage: make reset CHAPTER=<Name>"), ("CHAPTER=Nope", "there is no chapter 'Nope'")]
+)
+def test_reset_without_a_known_chapter_is_a_clear_error(repo, args, message, sh):
+    result = sh(f"make reset {args}", repo)
+    assert result.returncode != 0
+    assert message in result.stdout and "Traceback" not in result.stdout
+
+
+def test_documented_commands_leave_git_clean_and_clean_keeps_edits(repo, sh):
+    for chapter in CHAPTERS:
+        for folder in [chapter.folder(repo / "solutions"), chapter.folder(repo)]:
+            if folder == chapter.folder(repo):
+                solve(repo, chapter)
+            assert sh(chapter.command, folder).returncode == 0
+        # The same chapter run from the repo root writes into the root.
+        assert sh(chapter.command.replace("main.py", f"solutions/{chapter.name}/main.py"), repo).returncode == 0
+    edits = {f" M {c.name}/main.py" for c in CHAPTERS}
+    assert set(status(repo)) == edits, "outputs of documented commands must be git-ignored"
+
+    notes = repo / CHAPTERS[0].name / "my-notes.md"
+    notes.write_text("mine\n")
+    (repo / ".venv-keep").mkdir()
+    (repo / ".venv-keep" / "python").write_text("a virtual environment\n")
+    assert sh("make clean", repo).returncode == 0
+    assert set(status(repo)) == edits | {f"?? {CHAPTERS[0].name}/my-notes.md"}, "make clean keeps every edit"
+    ignored = [line for line in sh("git status --porcelain --ignored", repo).stdout.splitlines() if line[:2] == "!!"]
+    assert ignored == ["!! .venv-keep/"], "make clean removes every generated file, and no virtual environment"
+
+
+def test_run_runs_every_solution(repo, sh):
+    result = sh("make run", repo)
+    assert result.returncode == 0, result.stdout
+    for chapter in CHAPTERS:
+        assert f"===== Chapter {chapter.number}: {chapter.name} =====" in result.stdout
+    assert f"{len(CHAPTERS)} of {len(CHAPTERS)} chapters ran successfully" in result.stdout
+    assert status(repo) == [], "make run works in a scratch folder, not in the repo"
+
+
+def fake_python(folder, version):
+    """An interpreter that says it is `version`: enough for the version gate."""
+    path = folder / f"python{version}"
+    path.write_text(f"#!/bin/sh\necho {version}\n")
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.14"])
+def test_setup_refuses_an_unsupported_python_in_one_line(tmp_path, version, sh):
+    python = fake_python(tmp_path, version)
+    result = sh(f"make setup VENV={tmp_path}/venv PYTHON={python}", ROOT)
+    assert result.returncode != 0
+    errors = [line for line in result.stdout.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "needs Python 3.10, 3.11, 3.12 or 3.13" in errors[0], result.stdout
+    assert f"={version}" in errors[0]
+    assert not (tmp_path / "venv").exists()
+
+
+def test_the_first_supported_python_is_picked(tmp_path, sh):
+    result = sh(f"tools/pick-python {fake_python(tmp_path, '3.14')} python3", ROOT)
+    assert result.returncode == 0
+    version = sh(f"{result.stdout.strip()} -c 'import sys; print(sys.version_info[:2])'", ROOT).stdout
+    assert version.strip() in {"(3, 10)", "(3, 11)", "(3, 12)", "(3, 13)"}
