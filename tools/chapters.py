@@ -71,7 +71,8 @@ def command_env(tmpdir=None):
     luigi settings from outside. With tmpdir, temporary files go there, and so
     do luigi's pid locks, which otherwise turn away the same command run at
     the same time by another test on this machine."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LUIGI_", "PYTEST_"))}
+    outside = ("LUIGI_", "PYTEST_", "MAKE", "MFLAGS")  # and no traces of a `make` we may run under
+    env = {k: v for k, v in os.environ.items() if not k.startswith(outside)}
     if tmpdir:
         Path(tmpdir).mkdir(parents=True, exist_ok=True)
         env["TMPDIR"] = str(tmpdir)
