@@ -27,8 +27,8 @@ Then look at:
   and what is complete, without running anything;
 - --week 2026-48, or --week 2025-W53 (2025 has 52 weeks): the parameter
   refuses them before anything runs;
-- run the command again: nothing runs, since Chart's file exists. Now delete
-  output/Chart and run again: Chart runs, but no LoadPlays. Why?
+- run the command again: nothing runs, since Chart's file exists. Delete
+  output/Chart and output/Plays, run again: only Chart runs. Why no Plays?
 - --week 2026-W49 --workers 2: Plays tasks run side by side, LoadPlays one
   at a time (their resources); a [resources] section in luigi.cfg, e.g.
   sqlite = 2, would raise that limit;
