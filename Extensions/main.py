@@ -87,7 +87,8 @@ class SQLiteTarget(luigi.Target):
         self.marker = marker
 
     def connect(self):
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)  # sqlite3 makes the file, not its folder
+        """A connection to the database; its folder, file and table done are made when missing."""
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path)
         db.execute("CREATE TABLE IF NOT EXISTS done (marker TEXT PRIMARY KEY)")
         return db
