@@ -52,7 +52,7 @@ test-all: ## run `make test` on every Python 3.10-3.13 that pyenv has
 	done; [ $$found -gt 0 ] || { echo "error: pyenv has none of Python 3.10-3.13" >&2; exit 1; }
 
 clean: ## remove generated outputs (never your edits)
-	@git clean -fdX -e '!/.venv*/'
+	@git clean -fdX -- $$(ls -A | grep -vE '^(\.git|\.venv.*)$$')
 
 reset: $(BIN)/.installed ## put CHAPTER=Name back to its blanks, saving your version
 	@$(BIN)/python -m tools.reset $(CHAPTER)

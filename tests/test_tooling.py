@@ -152,12 +152,15 @@ def test_documented_commands_leave_git_clean_and_clean_keeps_edits(repo, sh):
 
     notes = repo / CHAPTERS[0].name / "my-notes.md"
     notes.write_text("mine\n")
-    (repo / ".venv-keep").mkdir()
-    (repo / ".venv-keep" / "python").write_text("a virtual environment\n")
+    # A venv holds names that .gitignore ignores elsewhere: they must survive too.
+    for name in ["bin/python", "lib/__pycache__/x.pyc", "lib/output"]:
+        (repo / ".venv-keep" / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / ".venv-keep" / name).write_text("part of a virtual environment\n")
     assert sh("make clean", repo).returncode == 0
     assert set(status(repo)) == edits | {f"?? {CHAPTERS[0].name}/my-notes.md"}, "make clean keeps every edit"
     ignored = [line for line in sh("git status --porcelain --ignored", repo).stdout.splitlines() if line[:2] == "!!"]
     assert ignored == ["!! .venv-keep/"], "make clean removes every generated file, and no virtual environment"
+    assert len(list((repo / ".venv-keep").rglob("*.*"))) == 1 and (repo / ".venv-keep/lib/output").exists()
 
 
 def test_run_runs_every_solution(repo, sh):

@@ -47,6 +47,12 @@ CHAPTERS = [
     Chapter(1, "Basics", "python main.py Hello --local-scheduler"),
     Chapter(2, "CreateOutput", "python main.py Hello --local-scheduler", then="cat hello_world.txt"),
     Chapter(3, "Parameters", "python main.py Hello --local-scheduler --name Belgrade", then="cat hello-Belgrade-*.txt"),
+    Chapter(
+        7,
+        "Extensions",
+        "python main.py Chart --week 2026-W48 --local-scheduler",
+        then="cat output/Chart/week=2026-W48.tsv",
+    ),
 ]
 
 
