@@ -162,7 +162,7 @@ class Chart(AutoPathTask):
     def run(self):
         with contextlib.closing(sqlite3.connect(DATABASE)) as db:
             totals = db.execute(
-                "SELECT song, SUM(plays) FROM plays WHERE monday = ? GROUP BY song ORDER BY SUM(plays) DESC",
+                "SELECT song, SUM(plays) FROM plays WHERE monday = ? GROUP BY song ORDER BY SUM(plays) DESC, song",
                 (self.week.isoformat(),),
             ).fetchall()
         with self.output().open("w") as chart:
