@@ -46,6 +46,13 @@ CHAPTERS = [
     Chapter(1, "Basics", "python main.py Hello --local-scheduler"),
     Chapter(2, "CreateOutput", "python main.py Hello --local-scheduler", then="cat hello_world.txt"),
     Chapter(3, "Parameters", "python main.py Hello --local-scheduler --name Belgrade", then="cat hello-Belgrade-*.txt"),
+    Chapter(4, "Dependencies", "python main.py TopSongs --tld rs --local-scheduler", then="cat top-rs.file"),
+    Chapter(
+        5,
+        "WordCount",
+        "python main.py WordCount --date-interval 2026-W45 --local-scheduler",
+        then="head -n 5 wordcount-2026-W45.tsv",
+    ),
 ]
 
 
