@@ -74,10 +74,12 @@ def generated(name):
 def command_env(tmpdir=None):
     """The environment for a documented command: this venv's `python` first on
     PATH (and for `make`, as its VENV), output unbuffered as on a terminal, no
-    luigi settings from outside. With tmpdir, temporary files go there, and so
+    luigi settings from outside, and no make variables from a `make test`
+    around it (they would make `make check` print "make[1]: Entering
+    directory ..."). With tmpdir, temporary files go there, and so
     do luigi's pid locks, which otherwise turn away the same command run at
     the same time by another test on this machine."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LUIGI_", "PYTEST_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LUIGI_", "PYTEST_", "MAKE", "MFLAGS"))}
     if tmpdir:
         Path(tmpdir).mkdir(parents=True, exist_ok=True)
         env["TMPDIR"] = str(tmpdir)
