@@ -43,7 +43,7 @@ lint: $(BIN)/.installed ## check style with ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(BIN)/.installed ## measure: run every benchmark in bench/ (a few minutes)
+bench: $(BIN)/.installed ## measure: run every benchmark in bench/ (about a minute each)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 test-all: ## run `make test` on every Python 3.10-3.13 that pyenv has
