@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 # One chapter for `check` and `reset`, e.g. make check CHAPTER=Basics
 CHAPTER ?=
 
-.PHONY: help setup run check test lint test-all clean reset console
+.PHONY: help setup run check test lint test-all clean reset console bench
 
 help: ## list the commands
 	@echo "Batch data processing with luigi. Commands:"
@@ -42,6 +42,9 @@ test: lint ## the maintainers' and CI's test suite
 lint: $(BIN)/.installed ## check style with ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+bench: $(BIN)/.installed ## measure: run every benchmark in bench/ (about a minute each)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 test-all: ## run `make test` on every Python 3.10-3.13 that pyenv has
 	@found=0; for v in 3.10 3.11 3.12 3.13; do \

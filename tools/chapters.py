@@ -47,6 +47,13 @@ CHAPTERS = [
     Chapter(1, "Basics", "python main.py Hello --local-scheduler"),
     Chapter(2, "CreateOutput", "python main.py Hello --local-scheduler", then="cat hello_world.txt"),
     Chapter(3, "Parameters", "python main.py Hello --local-scheduler --name Belgrade", then="cat hello-Belgrade-*.txt"),
+    Chapter(4, "Dependencies", "python main.py TopSongs --tld rs --local-scheduler", then="cat top-rs.file"),
+    Chapter(
+        5,
+        "WordCount",
+        "python main.py WordCount --date-interval 2026-W45 --local-scheduler",
+        then="head -n 5 wordcount-2026-W45.tsv",
+    ),
     Chapter(
         7,
         "Extensions",
@@ -74,7 +81,9 @@ def generated(name):
 def command_env(tmpdir=None):
     """The environment for a documented command: this venv's `python` first on
     PATH (and for `make`, as its VENV), output unbuffered as on a terminal, no
-    luigi settings from outside. With tmpdir, temporary files go there, and so
+    luigi settings from outside, and no make variables from a `make test`
+    around it (they would make `make check` print "make[1]: Entering
+    directory ..."). With tmpdir, temporary files go there, and so
     do luigi's pid locks, which otherwise turn away the same command run at
     the same time by another test on this machine."""
     outside = ("LUIGI_", "PYTEST_", "MAKE", "MFLAGS")  # and no traces of a `make` we may run under

@@ -1,0 +1,82 @@
+"""Chapter 4, Dependencies: a task that needs another task's output.
+
+Producer writes plays.tsv: made-up play events, one per line, tab separated:
+song, country code (the country's top-level domain) and number of plays.
+TopSongs(tld) adds up the plays per song for one country and writes
+top-<tld>.file, the highest total first.
+
+TopSongs never runs Producer itself. Its requires() names the task it needs,
+and luigi runs that task first, but only if it is not complete yet: like any
+task with an output, Producer is complete once plays.tsv exists. Inside run(),
+self.input() is what requires() returned, with every task replaced by its
+output(): here, the LocalTarget of plays.tsv, not the Producer task.
+
+Run it from this folder:
+
+    python main.py TopSongs --tld rs --local-scheduler
+    cat top-rs.file
+
+Then look at:
+- run it with --tld hr: the summary says "1 complete ones were encountered"
+  (Producer, whose plays.tsv is already there) and only TopSongs runs;
+- run it with --tld xx: luigi refuses the value and lists the known codes;
+- the tree of tasks, from this folder:
+  PYTHONPATH=. luigi-deps-tree --module main TopSongs --tld rs
+- delete plays.tsv, or change a number in it, and run again: what happens to
+  top-rs.file, and why?
+"""
+
+import collections
+import random
+import sys
+
+import luigi
+import luigi.retcodes
+
+SONGS = ("call me maybe", "gangnam style", "battle scars")
+COUNTRIES = ("ba", "hr", "me", "rs", "si")
+
+
+class Producer(luigi.Task):
+    """Write 100 made-up play events to plays.tsv: song, country, plays."""
+
+    def output(self):
+        return luigi.LocalTarget("plays.tsv")
+
+    def run(self):
+        # A random generator of our own, with a fixed seed: the same events on
+        # every machine, every run and every version of Python and luigi. The
+        # shared generator of the random module would not do: luigi's worker
+        # draws from it too, so its numbers change with luigi's version.
+        rng = random.Random(2012)
+        with self.output().open("w") as plays:
+            for _ in range(100):
+                plays.write(f"{rng.choice(SONGS)}\t{rng.choice(COUNTRIES)}\t{rng.randrange(1, 1000)}\n")
+
+
+class TopSongs(luigi.Task):
+    """The total plays of each song in one country, highest first."""
+
+    # TODO 1: declare tld, a luigi.ChoiceParameter whose choices are COUNTRIES, with a description
+    raise NotImplementedError("TODO 1: declare the tld parameter")
+
+    def requires(self):
+        # TODO 2: return the task this one needs: a Producer
+        raise NotImplementedError("TODO 2: return a Producer")
+
+    def output(self):
+        return luigi.LocalTarget(f"top-{self.tld}.file")
+
+    def run(self):
+        totals = collections.Counter()
+        # TODO 3: read self.input() (the target of plays.tsv); add the plays of each line of self.tld to totals[song]
+        raise NotImplementedError("TODO 3: add up the plays of self.tld from self.input()")
+        # TODO 4: sort the totals: highest first, songs with the same total in alphabetical order
+        raise NotImplementedError("TODO 4: sort the totals")
+        with self.output().open("w") as top:
+            for song, total in ranking:
+                top.write(f"{song}\t{total}\n")
+
+
+if __name__ == "__main__":
+    luigi.retcodes.run_with_retcodes(sys.argv[1:])
