@@ -71,7 +71,7 @@ class TopSongs(luigi.Task):
         totals = collections.Counter()
         # TODO 3: read self.input() (the target of plays.tsv); add the plays of each line of self.tld to totals[song]
         raise NotImplementedError("TODO 3: add up the plays of self.tld from self.input()")
-        # TODO 4: sort the totals: highest first, songs with the same total in alphabetical order
+        # TODO 4: ranking = totals.items() sorted: highest total first, equal totals by song name (A to Z)
         raise NotImplementedError("TODO 4: sort the totals")
         with self.output().open("w") as top:
             for song, total in ranking:

@@ -75,7 +75,7 @@ class AutoPathTask(luigi.Task):
     files; a subclass only writes run()."""
 
     def output(self):
-        # TODO 2: return a LocalTarget output/<self.task_family>/<name=value,...>.tsv from self.to_str_params()
+        # TODO 2: return LocalTarget output/<self.task_family>/<k=v,k=v,...>.tsv, k=v from self.to_str_params().items()
         raise NotImplementedError("TODO 2: return a LocalTarget named after the task")
 
 

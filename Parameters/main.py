@@ -41,7 +41,7 @@ class Hello(luigi.Task):
     raise NotImplementedError("TODO 1: declare the name parameter")
     # TODO 2: declare times, a luigi.IntParameter with default=1 and a description
     raise NotImplementedError("TODO 2: declare the times parameter")
-    # TODO 3: declare date, a luigi.DateParameter whose default is datetime.date.today()
+    # TODO 3: declare date, a luigi.DateParameter with default=datetime.date.today() and a description
     raise NotImplementedError("TODO 3: declare the date parameter")
 
     def output(self):

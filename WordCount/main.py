@@ -94,7 +94,7 @@ def count_words(paths):
 
 def write_counts(counts, target):
     """Write "word<TAB>count" lines to target, the most frequent word first."""
-    # TODO 4: sort counts.items() by count, highest first, then by word (alphabetical)
+    # TODO 4: ranking = counts.items() sorted: highest count first, equal counts by word (A to Z)
     raise NotImplementedError("TODO 4: sort the counts")
     # Through target.open("w"), so that the file appears only once complete.
     with target.open("w") as out:

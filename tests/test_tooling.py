@@ -71,6 +71,8 @@ def test_check_one_chapter_passes_once_its_blanks_are_filled(repo, sh):
     result = sh(f"make check CHAPTER={CHAPTERS[0].name}", repo)
     assert result.returncode == 0, result.stdout
     assert "1 of 1 chapter done." in result.stdout
+    by_number = sh(f"make check CHAPTER={CHAPTERS[0].number}", repo)
+    assert by_number.returncode == 0 and "1 of 1 chapter done." in by_number.stdout
     everything = sh("make check", repo)
     assert f"1 of {len(CHAPTERS)} chapters done." in everything.stdout
     assert f"next: {CHAPTERS[1].name}/main.py:" in everything.stdout

@@ -64,9 +64,9 @@ CHAPTERS = [
 
 
 def find(name):
-    """The chapter called `name` (any case), or SystemExit with the known names."""
+    """The chapter called `name` (any case) or numbered so, or SystemExit with the known names."""
     for chapter in CHAPTERS:
-        if chapter.name.lower() == (name or "").lower():
+        if (name or "").lower() in (chapter.name.lower(), str(chapter.number)):
             return chapter
     known = ", ".join(c.name for c in CHAPTERS)
     raise SystemExit(f"error: there is no chapter {name!r}. The chapters are: {known}")

@@ -92,7 +92,9 @@ def main(argv=None):
         (c for c in chapters if c.tests.name in results.failures or c.tests.name not in results.ran), None
     )
     if first_open:
-        print(f"Fill in {shown(first_open.folder(tree) / 'main.py')}, then run: make check CHAPTER={first_open.name}")
+        source = first_open.folder(tree) / "main.py"
+        verb = "Fill in" if open_todos(source.read_text()) else "Fix"
+        print(f"{verb} {shown(source)}, then run: make check CHAPTER={first_open.name}")
         return 1
     if len(chapters) == len(CHAPTERS):
         print("Every chapter is done. Well done!")

@@ -75,7 +75,7 @@ class TopSongs(luigi.Task):
                 song, tld, count = line.rstrip("\n").split("\t")
                 if tld == self.tld:
                     totals[song] += int(count)
-        # TODO 4: sort the totals: highest first, songs with the same total in alphabetical order
+        # TODO 4: ranking = totals.items() sorted: highest total first, equal totals by song name (A to Z)
         ranking = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
         with self.output().open("w") as top:
             for song, total in ranking:

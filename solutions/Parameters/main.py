@@ -41,7 +41,7 @@ class Hello(luigi.Task):
     name = luigi.Parameter(description="Who to greet, for example Belgrade")
     # TODO 2: declare times, a luigi.IntParameter with default=1 and a description
     times = luigi.IntParameter(default=1, description="How many lines of greeting to write")
-    # TODO 3: declare date, a luigi.DateParameter whose default is datetime.date.today()
+    # TODO 3: declare date, a luigi.DateParameter with default=datetime.date.today() and a description
     date = luigi.DateParameter(default=datetime.date.today(), description="The day of the greeting (YYYY-MM-DD)")
 
     def output(self):
