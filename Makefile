@@ -10,12 +10,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # One chapter for `check` and `reset`, e.g. make check CHAPTER=Basics
 CHAPTER ?=
+# The port for `make luigid`, e.g. make luigid PORT=8083 (default: 8082, the
+# port luigi's workers look for). Set here so a PORT in the environment is ignored.
+PORT =
 
-.PHONY: help setup run check test lint test-all clean reset console
+.PHONY: help setup run check test lint test-all clean reset console luigid luigid-stop bench images
 
 help: ## list the commands
 	@echo "Batch data processing with luigi. Commands:"
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # The virtual environment, (re)installed whenever requirements.txt changes.
 $(BIN)/.installed: requirements.txt
@@ -52,7 +55,9 @@ test-all: ## run `make test` on every Python 3.10-3.13 that pyenv has
 	done; [ $$found -gt 0 ] || { echo "error: pyenv has none of Python 3.10-3.13" >&2; exit 1; }
 
 clean: ## remove generated outputs (never your edits)
-	@git clean -fdX -- . ':(exclude).venv*'
+	@# Keeps .venv* and .luigid (the folder of a luigid that may be running):
+	@# -e '!...' un-ignores them, so -X leaves them whole; ':!...' keeps git out of them.
+	@git clean -fdX -e '!/.venv*' -e '!/.luigid' -- . ':!.venv*' ':!.luigid'
 
 reset: $(BIN)/.installed ## put CHAPTER=Name back to its blanks, saving your version
 	@$(BIN)/python -m tools.reset $(CHAPTER)
@@ -60,3 +65,15 @@ reset: $(BIN)/.installed ## put CHAPTER=Name back to its blanks, saving your ver
 console: $(BIN)/.installed ## IPython with luigi imported, in the scratch folder .console/
 	@mkdir -p .console
 	@cd .console && $(abspath $(BIN))/ipython -i -c 'import luigi; print(f"luigi {luigi.__version__} is imported. This is the scratch folder .console/ (make clean empties it).")'
+
+luigid: $(BIN)/.installed ## start luigi's central scheduler in the background (PORT=8082)
+	@$(BIN)/python -m tools.luigid start $(if $(PORT),--port $(PORT))
+
+luigid-stop: $(BIN)/.installed ## stop the scheduler that `make luigid` started
+	@$(BIN)/python -m tools.luigid stop
+
+bench: $(BIN)/.installed ## time chapter 6 with 1 and with 4 workers (about 2 minutes)
+	@$(BIN)/python -m bench.visualization
+
+images: $(BIN)/.installed ## redraw the pictures in images/ (needs chromium)
+	@$(BIN)/python -m tools.images

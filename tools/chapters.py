@@ -22,6 +22,11 @@ class Chapter:
     command: str
     # What `make run` shows afterwards, e.g. the file the chapter wrote.
     then: str = ""
+    # The command talks to luigi's central scheduler, luigid (see tools/luigid.py).
+    needs_luigid: bool = False
+    # luigi settings with which the tests run the documented command quickly,
+    # unchanged (luigi reads them from LUIGI_CONFIG_PATH, after ./luigi.cfg).
+    quick: str = ""
 
     def folder(self, tree=EXERCISES):
         """The chapter folder in a tree: the repo root (exercises) or solutions/."""
@@ -46,6 +51,14 @@ CHAPTERS = [
     Chapter(1, "Basics", "python main.py Hello --local-scheduler"),
     Chapter(2, "CreateOutput", "python main.py Hello --local-scheduler", then="cat hello_world.txt"),
     Chapter(3, "Parameters", "python main.py Hello --local-scheduler --name Belgrade", then="cat hello-Belgrade-*.txt"),
+    Chapter(
+        6,
+        "Visualization",
+        "python main.py --workers 4",
+        then="cat dummy-outputs/report.txt",
+        needs_luigid=True,
+        quick="[pace]\nseconds = 0.04\n",
+    ),
 ]
 
 
@@ -64,12 +77,13 @@ def generated(name):
     return any(fnmatch(name, p) for p in patterns if p and not p.startswith("#") and "/" not in p)
 
 
-def command_env(tmpdir=None):
+def command_env(tmpdir=None, config=None):
     """The environment for a documented command: this venv's `python` first on
     PATH (and for `make`, as its VENV), output unbuffered as on a terminal, no
     luigi settings from outside. With tmpdir, temporary files go there, and so
     do luigi's pid locks, which otherwise turn away the same command run at
-    the same time by another test on this machine."""
+    the same time by another test on this machine. With config, luigi reads
+    that file too, after ./luigi.cfg (for a test's own luigid, see tools/luigid.py)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LUIGI_", "PYTEST_"))}
     if tmpdir:
         Path(tmpdir).mkdir(parents=True, exist_ok=True)
@@ -77,4 +91,6 @@ def command_env(tmpdir=None):
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["VENV"] = sys.prefix
     env["PYTHONUNBUFFERED"] = "1"
+    if config:
+        env["LUIGI_CONFIG_PATH"] = str(config)
     return env
