@@ -57,13 +57,7 @@ class Luigid:
             return json.load(response)["response"]
 
     def client_config(self, path, extra=""):
-        """Write a luigi configuration file that sends luigi's workers (and
-        `make luigid`) to this luigid, plus any extra settings. Given to a
-        command as LUIGI_CONFIG_PATH, it is read after ./luigi.cfg and wins,
-        so the command itself stays as documented."""
-        path = Path(path)
-        path.write_text(f"[core]\nscheduler_port = {self.port}\n{extra}")
-        return path
+        return client_config(path, self.port, extra)
 
     def stop(self, timeout=15):
         """Stop exactly this luigid (it saves its state on SIGTERM), and forget its pid file."""
@@ -74,6 +68,16 @@ class Luigid:
                 os.kill(self.pid, signal.SIGKILL)
             _wait_for_exit(self, timeout)
         pidfile(self.folder).unlink(missing_ok=True)
+
+
+def client_config(path, port, extra=""):
+    """Write a luigi configuration file that sends luigi's workers (and
+    `make luigid`) to port, plus any extra settings. Given to a command as
+    LUIGI_CONFIG_PATH, it is read after ./luigi.cfg and wins, so the command
+    itself stays as documented."""
+    path = Path(path)
+    path.write_text(f"[core]\nscheduler_port = {port}\n{extra}")
+    return path
 
 
 def pidfile(folder):
