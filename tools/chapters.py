@@ -84,7 +84,10 @@ def command_env(tmpdir=None, config=None):
     do luigi's pid locks, which otherwise turn away the same command run at
     the same time by another test on this machine. With config, luigi reads
     that file too, after ./luigi.cfg (for a test's own luigid, see tools/luigid.py)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LUIGI_", "PYTEST_"))}
+    # Nor make's own variables: under `make test`, a documented `make ...` would
+    # run as a sub-make and print "make[1]: Entering directory" lines.
+    outside = ("LUIGI_", "PYTEST_", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(outside)}
     if tmpdir:
         Path(tmpdir).mkdir(parents=True, exist_ok=True)
         env["TMPDIR"] = str(tmpdir)
