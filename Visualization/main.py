@@ -18,8 +18,8 @@ dummy outputs, to run it again from the start.
 
 Then look at:
 - the dependency graph of Report(): tasks turn from pending (yellow) to
-  running (blue) to done (green); click a running task to see its progress
-  bar and status message;
+  running (blue) to done (green); the Workers tab shows the running tasks
+  and their progress;
 - run it again: the scheduler already knows everything is done;
 - start the command in two terminals at once (add --no-lock, or luigi turns
   the second one away as "already running"): each task still runs once;
@@ -42,6 +42,40 @@ GROUPS = 4
 PARTS = 8  # pieces of work per group
 
 
+class Report(luigi.Task):
+    """The last task: it needs every Merge."""
+
+    def requires(self):
+        # TODO 1: return a list of one Merge task per group (group=0, 1, ... GROUPS - 1)
+        raise NotImplementedError("TODO 1: return one Merge task per group")
+
+    def output(self):
+        return luigi.LocalTarget("dummy-outputs/report.txt")
+
+    def run(self):
+        pretend_to_work(self)
+        with self.output().open("w") as report:
+            report.write(f"Report: {len(self.input())} groups of {PARTS} parts, all done\n")
+
+
+class Merge(luigi.Task):
+    """Merge the work of one group: it waits for all of its PARTS."""
+
+    group = luigi.IntParameter()
+
+    def requires(self):
+        # TODO 2: return a list of the PARTS Work tasks of this group (part=0, 1, ... PARTS - 1)
+        raise NotImplementedError("TODO 2: return the Work tasks of this group")
+
+    def output(self):
+        return luigi.LocalTarget(f"dummy-outputs/merge-{self.group}.txt")
+
+    def run(self):
+        pretend_to_work(self)
+        with self.output().open("w") as merged:
+            merged.write(f"group {self.group}: {len(self.input())} parts merged\n")
+
+
 class Work(luigi.Task):
     """One piece of (pretend) work."""
 
@@ -60,40 +94,6 @@ class Work(luigi.Task):
         pretend_to_work(self)
         with self.output().open("w") as done:
             done.write(f"group {self.group}, part {self.part}: done\n")
-
-
-class Merge(luigi.Task):
-    """Merge the work of one group: it waits for all of its PARTS."""
-
-    group = luigi.IntParameter()
-
-    def requires(self):
-        # TODO 1: return a list of the PARTS Work tasks of this group (part=0, 1, ... PARTS - 1)
-        raise NotImplementedError("TODO 1: return the Work tasks of this group")
-
-    def output(self):
-        return luigi.LocalTarget(f"dummy-outputs/merge-{self.group}.txt")
-
-    def run(self):
-        pretend_to_work(self)
-        with self.output().open("w") as merged:
-            merged.write(f"group {self.group}: {len(self.input())} parts merged\n")
-
-
-class Report(luigi.Task):
-    """The last task: it needs every Merge."""
-
-    def requires(self):
-        # TODO 2: return a list of one Merge task per group (group=0, 1, ... GROUPS - 1)
-        raise NotImplementedError("TODO 2: return one Merge task per group")
-
-    def output(self):
-        return luigi.LocalTarget("dummy-outputs/report.txt")
-
-    def run(self):
-        pretend_to_work(self)
-        with self.output().open("w") as report:
-            report.write(f"Report: {len(self.input())} groups of {PARTS} parts, all done\n")
 
 
 class pace(luigi.Config):

@@ -40,23 +40,23 @@ def run_on_a_scheduler(task):
     return scheduler
 
 
-def test_todo1_each_merge_needs_all_the_work_of_its_group(chapter):
-    main = chapter.load()
-    required = main.Merge(group=2).requires()
-    expected = [main.Work(group=2, part=part) for part in range(PARTS)]
-    assert isinstance(required, list), f"Merge.requires() should return a list of tasks, not {required!r}"
-    assert sorted(required, key=str) == sorted(expected, key=str), (
-        f"Merge(group=2) should require Work(group=2, part=0) ... Work(group=2, part={PARTS - 1}), not {required}"
-    )
-
-
-def test_todo2_the_report_needs_one_merge_per_group(chapter):
+def test_todo1_the_report_needs_one_merge_per_group(chapter):
     main = chapter.load()
     required = main.Report().requires()
     expected = [main.Merge(group=group) for group in range(GROUPS)]
     assert isinstance(required, list), f"Report.requires() should return a list of tasks, not {required!r}"
     assert sorted(required, key=str) == sorted(expected, key=str), (
         f"Report() should require Merge(group=0) ... Merge(group={GROUPS - 1}), not {required}"
+    )
+
+
+def test_todo2_each_merge_needs_all_the_work_of_its_group(chapter):
+    main = chapter.load()
+    required = main.Merge(group=2).requires()
+    expected = [main.Work(group=2, part=part) for part in range(PARTS)]
+    assert isinstance(required, list), f"Merge.requires() should return a list of tasks, not {required!r}"
+    assert sorted(required, key=str) == sorted(expected, key=str), (
+        f"Merge(group=2) should require Work(group=2, part=0) ... Work(group=2, part={PARTS - 1}), not {required}"
     )
 
 
