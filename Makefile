@@ -10,12 +10,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # One chapter for `check` and `reset`, e.g. make check CHAPTER=Basics
 CHAPTER ?=
+# The port for `make luigid`, e.g. make luigid PORT=8083 (default: 8082, the
+# port luigi's workers look for). Set here so a PORT in the environment is ignored.
+PORT =
 
-.PHONY: help setup run check test lint test-all clean reset console bench
+.PHONY: help setup run check test lint test-all clean reset console luigid luigid-stop bench images
 
 help: ## list the commands
 	@echo "Batch data processing with luigi. Commands:"
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # The virtual environment, (re)installed whenever requirements.txt changes.
 $(BIN)/.installed: requirements.txt
@@ -43,8 +46,8 @@ lint: $(BIN)/.installed ## check style with ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(BIN)/.installed ## measure: run every benchmark in bench/ (about a minute each)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+bench: $(BIN)/.installed ## run every benchmark in bench/ (a few minutes; not part of make test)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python -m bench.$$(basename $$script .py) || exit 1; done
 
 test-all: ## run `make test` on every Python 3.10-3.13 that pyenv has
 	@found=0; for v in 3.10 3.11 3.12 3.13; do \
@@ -55,7 +58,9 @@ test-all: ## run `make test` on every Python 3.10-3.13 that pyenv has
 	done; [ $$found -gt 0 ] || { echo "error: pyenv has none of Python 3.10-3.13" >&2; exit 1; }
 
 clean: ## remove generated outputs (never your edits)
-	@git clean -fdX -- $$(ls -A | grep -vE '^(\.git|\.venv.*)$$')
+	@# Keeps .venv* and .luigid (the folder of a luigid that may be running):
+	@# -e '!...' un-ignores them, so -X leaves them whole; ':!...' keeps git out of them.
+	@git clean -fdX -e '!/.venv*' -e '!/.luigid' -- . ':!.venv*' ':!.luigid'
 
 reset: $(BIN)/.installed ## put CHAPTER=Name back to its blanks, saving your version
 	@$(BIN)/python -m tools.reset $(CHAPTER)
@@ -63,3 +68,13 @@ reset: $(BIN)/.installed ## put CHAPTER=Name back to its blanks, saving your ver
 console: $(BIN)/.installed ## IPython with luigi imported, in the scratch folder .console/
 	@mkdir -p .console
 	@cd .console && $(abspath $(BIN))/ipython -i -c 'import luigi; print(f"luigi {luigi.__version__} is imported. This is the scratch folder .console/ (make clean empties it).")'
+
+luigid: $(BIN)/.installed ## start luigi's central scheduler in the background (PORT=8082)
+	@$(BIN)/python -m tools.luigid start $(if $(PORT),--port $(PORT))
+
+luigid-stop: $(BIN)/.installed ## stop the scheduler that `make luigid` started
+	@$(BIN)/python -m tools.luigid stop
+
+
+images: $(BIN)/.installed ## redraw the pictures in images/ (needs chromium)
+	@$(BIN)/python -m tools.images

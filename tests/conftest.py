@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tools import luigid as luigid_tool
 from tools.blanks import open_todos, todos
 from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, command_env, find
 
@@ -49,12 +50,43 @@ def isolated(tmp_path, monkeypatch):
     luigi.configuration.LuigiConfigParser._instance = None
 
 
+@pytest.fixture
+def luigid(tmp_path):
+    """A real luigid of this test's own: bound to 127.0.0.1 on a free port,
+    its pid file, log and state in the test's folder, answering when the test
+    starts, and stopped (that process only) when it ends, pass or fail."""
+    for attempt in range(3):  # another program may take the free port first
+        try:
+            scheduler = luigid_tool.start(tmp_path / "luigid", luigid_tool.free_port())
+            break
+        except luigid_tool.LuigidError:
+            if attempt == 2:
+                raise
+    yield scheduler
+    scheduler.stop()
+
+
 class ChapterUnderTest:
-    def __init__(self, chapter, tree, workdir):
+    def __init__(self, chapter, tree, workdir, request):
         self.chapter = chapter
         self.tree = tree
         self.source = chapter.folder(tree) / "main.py"
         self.workdir = workdir
+        self.request = request
+
+    @property
+    def luigid(self):
+        """The test's own luigid, started when first used, for a chapter that needs one."""
+        return self.request.getfixturevalue("luigid") if self.chapter.needs_luigid else None
+
+    @property
+    def config(self):
+        """For a chapter that needs luigid: a luigi configuration file that
+        sends its commands, unchanged, to the test's own luigid, and makes them quick."""
+        if not self.chapter.needs_luigid:
+            return None
+        path = self.workdir / "luigi-test.cfg"
+        return path if path.exists() else self.luigid.client_config(path, self.chapter.quick)
 
     def load(self):
         """Import the chapter's main.py afresh, as a module of its own."""
@@ -81,7 +113,7 @@ class ChapterUnderTest:
             shell=True,
             executable="/bin/bash",
             cwd=self.copy(),
-            env=command_env(self.workdir / "tmp"),
+            env=command_env(self.workdir / "tmp", self.config),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -92,7 +124,7 @@ class ChapterUnderTest:
 @pytest.fixture
 def chapter(request, tree, tmp_path):
     """The chapter named by the test module's CHAPTER, in the tree under test."""
-    return ChapterUnderTest(find(request.module.CHAPTER), tree, tmp_path)
+    return ChapterUnderTest(find(request.module.CHAPTER), tree, tmp_path, request)
 
 
 def pytest_terminal_summary(terminalreporter):

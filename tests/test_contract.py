@@ -94,13 +94,17 @@ def with_one_blank(chapter, number, tmp_path):
 
 
 @pytest.mark.parametrize(("chapter", "number"), every_blank())
-def test_one_open_blank_fails_the_command_and_names_itself(chapter, number, tmp_path):
+def test_one_open_blank_fails_the_command_and_names_itself(chapter, number, tmp_path, request):
     folder = with_one_blank(chapter, number, tmp_path)
+    # A chapter whose command needs luigid gets the test's own (see conftest.py).
+    config = None
+    if chapter.needs_luigid:
+        config = request.getfixturevalue("luigid").client_config(tmp_path / "luigi-test.cfg", chapter.quick)
     result = subprocess.run(
         chapter.command,
         shell=True,
         cwd=folder,
-        env=command_env(tmp_path / "tmp"),
+        env=command_env(tmp_path / "tmp", config),
         capture_output=True,
         text=True,
         timeout=120,

@@ -7,6 +7,11 @@
   under a command are its expected output, where `...` stands for anything
   (timings, pids, paths). A command that exits non-zero must be followed by
   `$ echo $?`, so the README shows the failure.
+- luigi's central scheduler: a block's commands (`make luigid` and the
+  workers alike) find it on a free port of this machine, not on 8082, and
+  run chapters quickly, through a luigi configuration file that luigi reads
+  after ./luigi.cfg (LUIGI_CONFIG_PATH); a luigid the block leaves running
+  is stopped.
 - Each ```python block runs; `>>>` blocks run as doctests. They share one
   namespace, in a scratch folder.
 - A block that shows commands but cannot run here says why in an HTML
@@ -23,6 +28,7 @@ import pytest
 from sybil import Document
 from sybil.parsers.markdown import CodeBlockParser, PythonCodeBlockParser
 
+from tools import luigid
 from tools.chapters import CHAPTERS, ROOT, command_env, fresh_repo
 
 README = ROOT / "README.md"
@@ -51,9 +57,18 @@ def run_console(example):
     for index, (command, _) in enumerate(steps):
         # Markers split the output; `(exit $__rc)` keeps $? for a following `echo $?`.
         script += [f"echo {marker}{index}; (exit $__rc)", "{ " + command + "\n} 2>&1", f"__rc=$?; echo {marker}rc$__rc"]
-    done = subprocess.run(
-        ["bash", "-c", "\n".join(script)], env=command_env(repo / ".tmp"), capture_output=True, text=True, timeout=600
-    )
+    quick = "".join(chapter.quick for chapter in CHAPTERS)
+    config = luigid.client_config(example.namespace["tmp"] / f"{repo.name}.cfg", luigid.free_port(), quick)
+    try:
+        done = subprocess.run(
+            ["bash", "-c", "\n".join(script)],
+            env=command_env(repo / ".tmp", config),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        luigid.stop(repo / ".luigid")
     parts = re.split(rf"{marker}(\d+)\n", done.stdout)[1:]
     problems = []
     for index, (command, expected) in enumerate(steps):

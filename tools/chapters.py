@@ -23,6 +23,11 @@ class Chapter:
     command: str
     # What `make run` shows afterwards, e.g. the file the chapter wrote.
     then: str = ""
+    # The command talks to luigi's central scheduler, luigid (see tools/luigid.py).
+    needs_luigid: bool = False
+    # luigi settings with which the tests run the documented command quickly,
+    # unchanged (luigi reads them from LUIGI_CONFIG_PATH, after ./luigi.cfg).
+    quick: str = ""
 
     def folder(self, tree=EXERCISES):
         """The chapter folder in a tree: the repo root (exercises) or solutions/."""
@@ -55,6 +60,14 @@ CHAPTERS = [
         then="head -n 5 wordcount-2026-W45.tsv",
     ),
     Chapter(
+        6,
+        "Visualization",
+        "python main.py --workers 4",
+        then="cat dummy-outputs/report.txt",
+        needs_luigid=True,
+        quick="[pace]\nseconds = 0.04\n",
+    ),
+    Chapter(
         7,
         "Extensions",
         "python main.py Chart --week 2026-W48 --local-scheduler",
@@ -78,15 +91,18 @@ def generated(name):
     return any(fnmatch(name, p) for p in patterns if p and not p.startswith("#") and "/" not in p)
 
 
-def command_env(tmpdir=None):
+def command_env(tmpdir=None, config=None):
     """The environment for a documented command: this venv's `python` first on
     PATH (and for `make`, as its VENV), output unbuffered as on a terminal, no
     luigi settings from outside, and no make variables from a `make test`
     around it (they would make `make check` print "make[1]: Entering
     directory ..."). With tmpdir, temporary files go there, and so
     do luigi's pid locks, which otherwise turn away the same command run at
-    the same time by another test on this machine."""
-    outside = ("LUIGI_", "PYTEST_", "MAKE", "MFLAGS")  # and no traces of a `make` we may run under
+    the same time by another test on this machine. With config, luigi reads
+    that file too, after ./luigi.cfg (for a test's own luigid, see tools/luigid.py)."""
+    # Nor make's own variables: under `make test`, a documented `make ...` would
+    # run as a sub-make and print "make[1]: Entering directory" lines.
+    outside = ("LUIGI_", "PYTEST_", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")
     env = {k: v for k, v in os.environ.items() if not k.startswith(outside)}
     if tmpdir:
         Path(tmpdir).mkdir(parents=True, exist_ok=True)
@@ -94,6 +110,8 @@ def command_env(tmpdir=None):
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["VENV"] = sys.prefix
     env["PYTHONUNBUFFERED"] = "1"
+    if config:
+        env["LUIGI_CONFIG_PATH"] = str(config)
     return env
 
 
