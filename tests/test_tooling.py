@@ -2,12 +2,14 @@
 the Python version gate. Each runs as a user types it, in a fresh copy of the
 repo that is a git checkout of its own (using this test run's venv)."""
 
+import contextlib
 import re
 import shutil
 import subprocess
 
 import pytest
 
+from tools import luigid
 from tools.blanks import todos
 from tools.chapters import CHAPTERS, ROOT, SOLUTIONS, command_env, fresh_repo
 
@@ -17,12 +19,12 @@ def sh(tmp_path):
     """Run a shell command as a user would; its temporary files (and luigi's
     pid locks) go to this test's folder."""
 
-    def run(command, cwd):
+    def run(command, cwd, config=None):
         return subprocess.run(
             command,
             shell=True,
             cwd=cwd,
-            env=command_env(tmp_path / "tmp"),
+            env=command_env(tmp_path / "tmp", config),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -141,15 +143,23 @@ def test_reset_without_a_known_chapter_is_a_clear_error(repo, args, message, sh)
     assert message in result.stdout and "Traceback" not in result.stdout
 
 
-def test_documented_commands_leave_git_clean_and_clean_keeps_edits(repo, sh):
+def test_documented_commands_leave_git_clean_and_clean_keeps_edits(repo, sh, tmp_path):
     for chapter in CHAPTERS:
-        for folder in [chapter.folder(repo / "solutions"), chapter.folder(repo)]:
-            if folder == chapter.folder(repo):
+        for place, folder in [("solution", chapter.folder(repo / "solutions")), ("exercise", chapter.folder(repo))]:
+            if place == "exercise":
                 solve(repo, chapter)
-            assert sh(chapter.command, folder).returncode == 0
-        # Run from the repo root, a chapter writes into the root (one that reads
-        # data/ fails there, as it should: either way git status stays clean).
-        sh(chapter.command.replace("main.py", f"solutions/{chapter.name}/main.py"), repo)
+            with contextlib.ExitStack() as stack:
+                config = None
+                if chapter.needs_luigid:  # a luigid of its own for each run, as in the README test
+                    scheduler = luigid.start(tmp_path / f"luigid-{chapter.name}-{place}", luigid.free_port())
+                    stack.callback(scheduler.stop)
+                    config = scheduler.client_config(tmp_path / f"{place}.cfg", chapter.quick)
+                result = sh(chapter.command, folder, config)
+                assert result.returncode == 0, result.stdout
+                if place == "exercise":
+                    # Run from the repo root, a chapter writes into the root (one that reads
+                    # data/ fails there, as it should: either way git status stays clean).
+                    sh(chapter.command.replace("main.py", f"solutions/{chapter.name}/main.py"), repo, config)
     assert (repo / "hello_world.txt").exists(), "CreateOutput run from the root writes there"
     edits = {f" M {c.name}/main.py" for c in CHAPTERS}
     assert set(status(repo)) == edits, "outputs of documented commands must be git-ignored"
