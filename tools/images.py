@@ -195,7 +195,7 @@ def draw_timeline(path, data=IMAGES / "workflow-tools.csv"):
         if index and year - years[index - 1] > 5:  # a long quiet gap, drawn as a dotted line
             for dot in range(left + 12, 300, 6):
                 canvas.box(dot, y + 5, 2, 2, GREY)
-            gap = f"{year - years[index - 1] - 1} YEARS LATER"
+            gap = f"{year - years[index - 1]} YEARS LATER"
             canvas.box(left + 56, y + 1, Canvas.text_width(gap) + 8, 10, NIGHT)
             canvas.text(left + 60, y + 3, gap, GREY)
             y += row_height
