@@ -142,9 +142,6 @@ def test_a_load_that_fails_half_way_leaves_nothing_behind(chapter):
     assert rows == [("call me maybe", 20), ("gangnam style", 10)]
 
 
-# luigi forks a process per task while its keep-alive thread runs, on the
-# command line as here; Python 3.12+ warns about any fork in a threaded process.
-@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_loads_take_turns_at_the_database_whatever_the_workers(chapter):
     main = chapter.load()
 
