@@ -110,6 +110,7 @@ def test_luigid_serves_the_dependency_graph_of_the_report(chapter):
         assert {graph[dep]["params"]["group"] for dep in merge["deps"]} == {str(group)}, "a Merge needs its own group"
 
 
+@pytest.mark.thorough
 def test_two_processes_on_the_same_graph_run_each_task_once(chapter):
     """Two workers started together, as if on two machines, with the options
     the README gives for that: luigid hands each task to exactly one of them.
@@ -142,6 +143,7 @@ def test_two_processes_on_the_same_graph_run_each_task_once(chapter):
     )
 
 
+@pytest.mark.thorough
 def test_the_visualiser_draws_the_graph_in_a_browser(chapter):
     if browser.find() is None:
         message = f"the browser test needs Chromium: {browser.INSTALL}"
