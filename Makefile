@@ -62,7 +62,7 @@ clean: ## remove generated outputs (never your edits)
 	@# -e '!...' un-ignores them, so -X leaves them whole; ':!...' keeps git out of them.
 	@git clean -fdX -e '!/.venv*' -e '!/.luigid' -- . ':!.venv*' ':!.luigid'
 
-reset: $(BIN)/.installed ## put CHAPTER=Name back to its blanks, saving your version
+reset: $(BIN)/.installed ## put CHAPTER=Name (or all) back to its blanks, saving your version
 	@$(BIN)/python -m tools.reset $(CHAPTER)
 
 console: $(BIN)/.installed ## IPython with luigi imported, in the scratch folder .console/

@@ -134,6 +134,16 @@ def test_reset_saves_the_attendees_version_every_time(repo, sh):
     assert "already blank" in sh(f"make reset CHAPTER={chapter.name}", repo).stdout
 
 
+def test_reset_all_puts_every_chapter_back(repo, sh):
+    blanks = {c.name: (c.folder(repo) / "main.py").read_text() for c in CHAPTERS}
+    for chapter in CHAPTERS:
+        solve(repo, chapter)
+    result = sh("make reset CHAPTER=all", repo)
+    assert result.returncode == 0, result.stdout
+    assert {c.name: (c.folder(repo) / "main.py").read_text() for c in CHAPTERS} == blanks
+    assert len(list(repo.glob("*/main.py.saved-*"))) == len(CHAPTERS)
+
+
 @pytest.mark.parametrize(
     ("args", "message"), [("", "usage: make reset CHAPTER=<Name>"), ("CHAPTER=Nope", "there is no chapter 'Nope'")]
 )
@@ -166,12 +176,17 @@ def test_documented_commands_leave_git_clean_and_clean_keeps_edits(repo, sh, tmp
 
     notes = repo / CHAPTERS[0].name / "my-notes.md"
     notes.write_text("mine\n")
+    own = repo / "myproject" / "output" / "data.csv"  # named like a chapter's output folder
+    own.parent.mkdir(parents=True)
+    own.write_text("mine too\n")
     # A venv holds names that .gitignore ignores elsewhere: they must survive too.
     for name in ["bin/python", "lib/__pycache__/x.pyc", "lib/output"]:
         (repo / ".venv-keep" / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / ".venv-keep" / name).write_text("part of a virtual environment\n")
     assert sh("make clean", repo).returncode == 0
-    assert set(status(repo)) == edits | {f"?? {CHAPTERS[0].name}/my-notes.md"}, "make clean keeps every edit"
+    assert set(status(repo)) == edits | {f"?? {CHAPTERS[0].name}/my-notes.md", "?? myproject/output/data.csv"}, (
+        "make clean keeps every edit and every file of the attendee's own"
+    )
     ignored = [line for line in sh("git status --porcelain --ignored", repo).stdout.splitlines() if line[:2] == "!!"]
     assert ignored == ["!! .venv-keep/"], "make clean removes every generated file, and no virtual environment"
     assert len(list((repo / ".venv-keep").rglob("*.*"))) == 1 and (repo / ".venv-keep/lib/output").exists()
@@ -210,3 +225,16 @@ def test_the_first_supported_python_is_picked(tmp_path, sh):
     assert result.returncode == 0
     version = sh(f"{result.stdout.strip()} -c 'import sys; print(sys.version_info[:2])'", ROOT).stdout
     assert version.strip() in {"(3, 10)", "(3, 11)", "(3, 12)", "(3, 13)"}
+
+
+def test_the_visualization_folder_hands_luigid_over_to_the_repo(repo, sh):
+    port = luigid.free_port()
+    started = sh(f"make luigid PORT={port}", repo / "Visualization")
+    try:
+        assert started.returncode == 0, started.stdout
+        assert f"Open http://localhost:{port}/" in started.stdout
+        assert luigid.running(repo / ".luigid") is not None, "the luigid of the repo, in its .luigid/ folder"
+    finally:
+        stopped = sh("make luigid-stop", repo / "solutions" / "Visualization")
+    assert stopped.returncode == 0 and "Stopped luigid" in stopped.stdout, stopped.stdout
+    assert luigid.running(repo / ".luigid") is None

@@ -88,7 +88,9 @@ def find(name):
 def generated(name):
     """Whether a file name is a generated output: it matches a pattern of .gitignore."""
     patterns = [line.strip() for line in (ROOT / ".gitignore").read_text().splitlines()]
-    return any(fnmatch(name, p) for p in patterns if p and not p.startswith("#") and "/" not in p)
+    # A pattern like /Extensions/output/ names a folder in one place: match its last part.
+    names = [p.rstrip("/").rsplit("/", 1)[-1] for p in patterns if p and not p.startswith(("#", "/."))]
+    return any(fnmatch(name, n) for n in names)
 
 
 def command_env(tmpdir=None, config=None):

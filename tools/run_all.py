@@ -1,7 +1,8 @@
 """`make run`: the instructor's main job. Runs every chapter's solution with
 its documented command, in workshop order, with luigi's live output, each in
 a copy of its folder under one scratch directory; a chapter that needs the
-central scheduler gets a luigid of its own. Exits non-zero if any fails.
+central scheduler runs on the luigid of `make luigid` if there is one, else
+on one of its own. Exits non-zero if any fails.
 """
 
 import contextlib
@@ -16,17 +17,23 @@ from tools.chapters import CHAPTERS, SOLUTIONS, command_env
 
 @contextlib.contextmanager
 def scheduler_for(chapter, scratch):
-    """For a chapter that needs luigid: one of its own on a free port, and a
-    luigi configuration file that sends the chapter's command to it."""
+    """For a chapter that needs luigid: the one `make luigid` started, if it
+    runs (so that a browser already open on it shows the graph on stage), or
+    else one of its own on a free port. Yields a luigi configuration file
+    that sends the chapter's command to it."""
     if not chapter.needs_luigid:
         yield None
         return
-    started = luigid.start(Path(scratch) / f"luigid-{chapter.name}", luigid.free_port())
-    print(f"(luigid for this chapter: {started.url}, pid {started.pid})", flush=True)
+    shared = luigid.running()
+    scheduler = shared or luigid.start(Path(scratch) / f"luigid-{chapter.name}", luigid.free_port())
+    print(f"(watch it at {scheduler.url}", end="")
+    print(", the luigid of `make luigid`)" if shared else "; `make luigid` first keeps one running on port 8082)")
+    sys.stdout.flush()
     try:
-        yield started.client_config(Path(scratch) / f"luigi-{chapter.name}.cfg")
+        yield scheduler.client_config(Path(scratch) / f"luigi-{chapter.name}.cfg")
     finally:
-        started.stop()
+        if not shared:
+            scheduler.stop()
 
 
 def main():
