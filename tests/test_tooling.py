@@ -238,3 +238,12 @@ def test_the_visualization_folder_hands_luigid_over_to_the_repo(repo, sh):
         stopped = sh("make luigid-stop", repo / "solutions" / "Visualization")
     assert stopped.returncode == 0 and "Stopped luigid" in stopped.stdout, stopped.stdout
     assert luigid.running(repo / ".luigid") is None
+
+
+def test_console_is_ipython_with_luigi_in_a_scratch_folder(repo, sh):
+    typed = 'import os; print("in", os.path.basename(os.getcwd()), "with", luigi.LocalTarget("x.txt").path)'
+    result = sh(f"printf '%s\\nexit\\n' '{typed}' | make console", repo)
+    assert result.returncode == 0, result.stdout
+    assert "luigi 3.8" in result.stdout and "is imported" in result.stdout
+    assert "in .console with x.txt" in result.stdout
+    assert status(repo) == [], "the scratch folder is git-ignored"
