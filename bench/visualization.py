@@ -26,7 +26,7 @@ TARGET = 3.5
 def wall_time(workers, pace):
     chapter = find("Visualization")
     with tempfile.TemporaryDirectory(prefix="bench-visualization-") as scratch:
-        scheduler = luigid.start(Path(scratch) / "luigid", luigid.free_port())
+        scheduler = luigid.start_on_free_port(Path(scratch) / "luigid")
         try:
             folder = chapter.copy(SOLUTIONS, Path(scratch) / chapter.name)
             command = (

@@ -55,13 +55,7 @@ def luigid(tmp_path):
     """A real luigid of this test's own: bound to 127.0.0.1 on a free port,
     its pid file, log and state in the test's folder, answering when the test
     starts, and stopped (that process only) when it ends, pass or fail."""
-    for attempt in range(3):  # another program may take the free port first
-        try:
-            scheduler = luigid_tool.start(tmp_path / "luigid", luigid_tool.free_port())
-            break
-        except luigid_tool.LuigidError:
-            if attempt == 2:
-                raise
+    scheduler = luigid_tool.start_on_free_port(tmp_path / "luigid")
     yield scheduler
     scheduler.stop()
 

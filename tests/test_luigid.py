@@ -18,7 +18,7 @@ def cli(*args):
 
 
 def test_start_binds_localhost_only_and_stop_ends_exactly_that_process(tmp_path):
-    started = luigid.start(tmp_path, luigid.free_port())
+    started = luigid.start_on_free_port(tmp_path)
     try:
         assert luigid.running(tmp_path).pid == started.pid
         assert started.api("task_list", status="") == {}
@@ -68,5 +68,5 @@ def test_a_stale_pid_file_does_not_block_a_restart(tmp_path, content):
     """Left by a crash or a reboot: a pid that is gone, unreadable, or some other program's (pid 1)."""
     luigid.pidfile(tmp_path).write_text(content)
     assert luigid.running(tmp_path) is None
-    started = luigid.start(tmp_path, luigid.free_port())
+    started = luigid.start_on_free_port(tmp_path)
     started.stop()

@@ -161,7 +161,7 @@ def test_documented_commands_leave_git_clean_and_clean_keeps_edits(repo, sh, tmp
             with contextlib.ExitStack() as stack:
                 config = None
                 if chapter.needs_luigid:  # a luigid of its own for each run, as in the README test
-                    scheduler = luigid.start(tmp_path / f"luigid-{chapter.name}-{place}", luigid.free_port())
+                    scheduler = luigid.start_on_free_port(tmp_path / f"luigid-{chapter.name}-{place}")
                     stack.callback(scheduler.stop)
                     config = scheduler.client_config(tmp_path / f"{place}.cfg", chapter.quick)
                 result = sh(chapter.command, folder, config)

@@ -217,7 +217,7 @@ def screenshot_graph(path, size=(1100, 560)):
     """A real screenshot of the visualiser, half-way through chapter 6's graph."""
     chapter = find("Visualization")
     with tempfile.TemporaryDirectory(prefix="images-") as scratch:
-        scheduler = luigid.start(Path(scratch) / "luigid", luigid.free_port())
+        scheduler = luigid.start_on_free_port(Path(scratch) / "luigid")
         try:
             folder = chapter.copy(SOLUTIONS, Path(scratch) / chapter.name)
             config = scheduler.client_config(Path(scratch) / "luigi.cfg", "[pace]\nseconds = 1.0\n")

@@ -203,6 +203,17 @@ def start(folder=FOLDER, port=None, timeout=30):
     return started
 
 
+def start_on_free_port(folder, attempts=3):
+    """Start luigid on a port that is free now; another program may take that
+    port before luigid binds it, so try a few ports before giving up."""
+    for attempt in range(attempts):
+        try:
+            return start(folder, free_port())
+        except LuigidError:
+            if attempt == attempts - 1:
+                raise
+
+
 def stop(folder=FOLDER):
     """Stop the luigid started from folder. Returns it, or None if none was running."""
     luigid = running(folder)

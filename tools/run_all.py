@@ -25,7 +25,7 @@ def scheduler_for(chapter, scratch):
         yield None
         return
     shared = luigid.running()
-    scheduler = shared or luigid.start(Path(scratch) / f"luigid-{chapter.name}", luigid.free_port())
+    scheduler = shared or luigid.start_on_free_port(Path(scratch) / f"luigid-{chapter.name}")
     print(f"(watch it at {scheduler.url}", end="")
     print(", the luigid of `make luigid`)" if shared else "; `make luigid` first keeps one running on port 8082)")
     sys.stdout.flush()
