@@ -27,7 +27,7 @@ class Hello(luigi.Task):
 
     def run(self):
         # TODO 1: print the words Hello World
-        raise NotImplementedError("TODO 1: print the words Hello World")
+        raise NotImplementedError("TODO 1: replace this line with your code")
 
 
 if __name__ == "__main__":
@@ -36,4 +36,4 @@ if __name__ == "__main__":
     # exits with the [retcode] codes of luigi.cfg, so a failed task is a
     # non-zero exit that the shell (and make, and CI) can see.
     # TODO 2: call luigi.retcodes.run_with_retcodes with the arguments sys.argv[1:]
-    raise NotImplementedError("TODO 2: call luigi.retcodes.run_with_retcodes(sys.argv[1:])")
+    raise NotImplementedError("TODO 2: replace this line with your code")

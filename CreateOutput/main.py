@@ -31,11 +31,11 @@ class Hello(luigi.Task):
 
     def output(self):
         # TODO 1: return a luigi.LocalTarget for the file hello_world.txt
-        raise NotImplementedError("TODO 1: return a luigi.LocalTarget for hello_world.txt")
+        raise NotImplementedError("TODO 1: replace this line with your code")
 
     def run(self):
         # TODO 2: open self.output() with mode "w" in a with block; write "Hello World\n"
-        raise NotImplementedError("TODO 2: write Hello World through self.output().open('w')")
+        raise NotImplementedError("TODO 2: replace this line with your code")
 
 
 if __name__ == "__main__":

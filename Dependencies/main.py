@@ -58,11 +58,11 @@ class TopSongs(luigi.Task):
     """The total plays of each song in one country, highest first."""
 
     # TODO 1: declare tld, a luigi.ChoiceParameter whose choices are COUNTRIES, with a description
-    raise NotImplementedError("TODO 1: declare the tld parameter")
+    raise NotImplementedError("TODO 1: replace this line with your code")
 
     def requires(self):
         # TODO 2: return the task this one needs: a Producer
-        raise NotImplementedError("TODO 2: return a Producer")
+        raise NotImplementedError("TODO 2: replace this line with your code")
 
     def output(self):
         return luigi.LocalTarget(f"top-{self.tld}.file")
@@ -70,9 +70,10 @@ class TopSongs(luigi.Task):
     def run(self):
         totals = collections.Counter()
         # TODO 3: read self.input() (the target of plays.tsv); add the plays of each line of self.tld to totals[song]
-        raise NotImplementedError("TODO 3: add up the plays of self.tld from self.input()")
+        raise NotImplementedError("TODO 3: replace this line with your code")
         # TODO 4: ranking = totals.items() sorted: highest total first, equal totals by song name (A to Z)
-        raise NotImplementedError("TODO 4: sort the totals")
+        raise NotImplementedError("TODO 4: replace this line with your code")
+
         with self.output().open("w") as top:
             for song, total in ranking:
                 top.write(f"{song}\t{total}\n")

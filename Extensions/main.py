@@ -61,7 +61,7 @@ class WeekParameter(luigi.Parameter):
         if not match:
             raise ValueError(f"a week is written like 2026-W48 (year, W, week number), not {text!r}")
         # TODO 1: return the Monday of that week: datetime.date.fromisocalendar(year, week, 1), as ints
-        raise NotImplementedError("TODO 1: return the Monday of the week")
+        raise NotImplementedError("TODO 1: replace this line with your code")
 
     def serialize(self, monday):
         year, week, _ = monday.isocalendar()
@@ -76,7 +76,7 @@ class AutoPathTask(luigi.Task):
 
     def output(self):
         # TODO 2: return LocalTarget output/<self.task_family>/<k=v,k=v,...>.tsv, k=v from self.to_str_params().items()
-        raise NotImplementedError("TODO 2: return a LocalTarget named after the task")
+        raise NotImplementedError("TODO 2: replace this line with your code")
 
 
 class SQLiteTarget(luigi.Target):
@@ -95,7 +95,7 @@ class SQLiteTarget(luigi.Target):
 
     def exists(self):
         # TODO 3: return whether the table done holds self.marker (SELECT with a connection from self.connect())
-        raise NotImplementedError("TODO 3: return whether the marker row is in the table done")
+        raise NotImplementedError("TODO 3: replace this line with your code")
 
     @contextlib.contextmanager
     def transaction(self):
@@ -105,7 +105,7 @@ class SQLiteTarget(luigi.Target):
             with db:  # a transaction: commits when the block ends, rolls back if it raises
                 yield db
                 # TODO 4: insert self.marker into the table done, inside the transaction
-                raise NotImplementedError("TODO 4: insert the marker row")
+                raise NotImplementedError("TODO 4: replace this line with your code")
         finally:
             db.close()
 

@@ -38,15 +38,15 @@ class Hello(luigi.Task):
     """Greet someone, once per day, in a file of its own."""
 
     # TODO 1: declare name, a luigi.Parameter with a description and no default (so it is required)
-    raise NotImplementedError("TODO 1: declare the name parameter")
+    raise NotImplementedError("TODO 1: replace this line with your code")
     # TODO 2: declare times, a luigi.IntParameter with default=1 and a description
-    raise NotImplementedError("TODO 2: declare the times parameter")
+    raise NotImplementedError("TODO 2: replace this line with your code")
     # TODO 3: declare date, a luigi.DateParameter with default=datetime.date.today() and a description
-    raise NotImplementedError("TODO 3: declare the date parameter")
+    raise NotImplementedError("TODO 3: replace this line with your code")
 
     def output(self):
         # TODO 4: return a LocalTarget named hello-<name>-<date>.txt, from self.name and self.date
-        raise NotImplementedError("TODO 4: return a LocalTarget named after the name and date")
+        raise NotImplementedError("TODO 4: replace this line with your code")
 
     def run(self):
         with self.output().open("w") as greeting:

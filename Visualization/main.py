@@ -47,7 +47,7 @@ class Report(luigi.Task):
 
     def requires(self):
         # TODO 1: return a list of one Merge task per group (group=0, 1, ... GROUPS - 1)
-        raise NotImplementedError("TODO 1: return one Merge task per group")
+        raise NotImplementedError("TODO 1: replace this line with your code")
 
     def output(self):
         return luigi.LocalTarget("dummy-outputs/report.txt")
@@ -65,7 +65,7 @@ class Merge(luigi.Task):
 
     def requires(self):
         # TODO 2: return a list of the PARTS Work tasks of this group (part=0, 1, ... PARTS - 1)
-        raise NotImplementedError("TODO 2: return the Work tasks of this group")
+        raise NotImplementedError("TODO 2: replace this line with your code")
 
     def output(self):
         return luigi.LocalTarget(f"dummy-outputs/merge-{self.group}.txt")
@@ -109,9 +109,9 @@ def pretend_to_work(task, steps=4):
     for step in range(1, steps + 1):
         time.sleep(pace().seconds / steps)
         # TODO 3: report the progress, with task.set_progress_percentage(<0 to 100>)
-        raise NotImplementedError("TODO 3: report the progress")
+        raise NotImplementedError("TODO 3: replace this line with your code")
         # TODO 4: say what the task is doing, with task.set_status_message("<some text>")
-        raise NotImplementedError("TODO 4: set a status message")
+        raise NotImplementedError("TODO 4: replace this line with your code")
 
 
 def check_the_scheduler(argv):

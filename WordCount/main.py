@@ -50,7 +50,7 @@ class InputText(luigi.ExternalTask):
 
     def output(self):
         # TODO 1: return a luigi.LocalTarget for data/<date>.txt, e.g. data/2026-11-02.txt (f"{self.date}" gives that)
-        raise NotImplementedError("TODO 1: return the target of data/<date>.txt")
+        raise NotImplementedError("TODO 1: replace this line with your code")
 
 
 @InputText.event_handler(luigi.Event.DEPENDENCY_MISSING)
@@ -66,7 +66,7 @@ class WordCount(luigi.Task):
 
     def requires(self):
         # TODO 2: return a list of InputText, one for each day in self.date_interval.dates()
-        raise NotImplementedError("TODO 2: return one InputText per day")
+        raise NotImplementedError("TODO 2: replace this line with your code")
 
     def output(self):
         return luigi.LocalTarget(f"wordcount-{self.date_interval}.tsv")
@@ -88,14 +88,14 @@ def count_words(paths):
             # however big the file (text.read() would hold all of it at once).
             while lines := text.readlines(64 * 1024):
                 # TODO 3: add the words of lines to counts: join them, lower-case, then WORD.findall
-                raise NotImplementedError("TODO 3: count the words of lines")
+                raise NotImplementedError("TODO 3: replace this line with your code")
     return counts
 
 
 def write_counts(counts, target):
     """Write "word<TAB>count" lines to target, the most frequent word first."""
     # TODO 4: ranking = counts.items() sorted: highest count first, equal counts by word (A to Z)
-    raise NotImplementedError("TODO 4: sort the counts")
+    raise NotImplementedError("TODO 4: replace this line with your code")
     # Through target.open("w"), so that the file appears only once complete.
     with target.open("w") as out:
         for word, count in ranking:

@@ -1,6 +1,7 @@
 """The exercise contract, checked for every chapter.
 
-- exercise and solution differ only at the TODO blanks;
+- every exercise is exactly what its solution makes (tools/blanks.py): the
+  two differ only at the TODO blanks, and can never drift apart;
 - every blank, left open on its own in an otherwise finished file, makes the
   documented command fail naming the file and the blank, and fails the
   chapter's tests: no blank can be skipped and still "pass";
@@ -37,14 +38,40 @@ by_name = pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.name)
 
 
 @by_name
-def test_exercise_differs_from_solution_only_at_blanks(chapter):
+def test_exercise_is_its_solution_with_the_answers_taken_out(chapter):
     exercise, solution = sources(chapter)
-    changed = blanks.changes_by_blank(exercise, solution)  # raises on a change outside a blank
+    assert exercise == blanks.exercise_from(solution), (
+        f"{chapter.name}/main.py is not what solutions/{chapter.name}/main.py makes: change the solution, then run"
+        " `python -m tools.blanks --write`"
+    )
     numbers = [todo.number for todo in blanks.todos(exercise)]
     assert numbers == list(range(1, len(numbers) + 1)), f"TODOs must be numbered 1, 2, ... in file order: {numbers}"
     assert 2 <= len(numbers) <= 5, f"a chapter has 2 to 5 blanks, not {len(numbers)}"
-    assert sorted(changed) == numbers, "every TODO needs a placeholder that the solution fills in"
+    assert [todo.number for todo in blanks.open_todos(exercise)] == numbers, "every blank has its placeholder"
     assert blanks.open_todos(solution) == [], "the solution must fill in every blank"
+
+
+def test_an_answer_ends_at_an_empty_line_a_comment_or_a_dedent():
+    solution = (
+        "def f():\n"
+        "    # TODO 1: two lines\n"
+        "    a = 1\n"
+        "    b = 2\n"
+        "\n"
+        "    # TODO 2: then a comment\n"
+        "    c = 3\n"
+        "    # a comment\n"
+        "    if c:\n"
+        "        # TODO 3: then a dedent\n"
+        "        d = 4\n"
+        "        e = d\n"
+        "    return e\n"
+    )
+    assert blanks.answers(solution) == {1: (2, 4), 2: (6, 7), 3: (10, 12)}
+    assert blanks.answer(solution, 3) == "d = 4\ne = d\n"
+    opened = blanks.with_blank(solution, 1).splitlines()
+    assert opened[1:4] == ["    # TODO 1: two lines", "    " + blanks.PLACEHOLDER.format(n=1), ""]
+    assert blanks.exercise_from(solution).count("NotImplementedError") == 3
 
 
 @by_name
@@ -89,7 +116,7 @@ def test_docstring_says_what_how_and_what_next(chapter):
 def with_one_blank(chapter, number, tmp_path):
     """A copy of the solution's folder with only blank `number` left open."""
     folder = chapter.copy(SOLUTIONS, tmp_path / chapter.name)
-    (folder / "main.py").write_text(blanks.with_blank(*sources(chapter), number))
+    (folder / "main.py").write_text(blanks.with_blank(sources(chapter)[1], number))
     return folder
 
 

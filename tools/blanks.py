@@ -1,18 +1,27 @@
-"""The exercise contract: how a blank is marked, found, and told apart from
-the rest of the file.
+"""The exercise contract: an exercise is its solution with the answers taken out.
 
-A blank in an exercise is a comment `# TODO <n>: <what to write>` followed by
-placeholder code that names it, e.g. `raise NotImplementedError("TODO <n>: ...")`.
-Every line that mentions `TODO <n>` belongs to blank n. The solution replaces
-its placeholder lines and nothing else (it may keep the comment, as a label).
+In a solution, a blank is a comment `# TODO <n>: <what to write>` followed by
+its answer: the lines after the comment, up to the first empty line, comment
+line, or line indented less than the answer's first line. The exercise is
+the solution with each answer replaced by one placeholder line,
+
+    raise NotImplementedError("TODO <n>: replace this line with your code")
+
+at the answer's indentation. So the solution file alone defines the published
+exercise: `make reset` rebuilds it from there (with or without git, whatever
+the attendee committed), `make hint` shows one answer, and the tests check
+that every exercise file is exactly what its solution makes.
+
+    python -m tools.blanks --write   # maintainers: rewrite every exercise from its solution
 """
 
-import difflib
 import re
+import sys
 from dataclasses import dataclass
 
 MENTION = re.compile(r"\bTODO (\d+)\b")
 COMMENT = re.compile(r"^\s*# TODO (\d+): (.+)$")
+PLACEHOLDER = 'raise NotImplementedError("TODO {n}: replace this line with your code")'
 
 
 @dataclass(frozen=True)
@@ -50,49 +59,64 @@ class ContractError(AssertionError):
     pass
 
 
-def changes_by_blank(exercise, solution):
-    """Group the differences between an exercise and its solution by blank.
-
-    Returns {n: [opcodes]}, with difflib opcodes over the two lists of lines.
-    Raises ContractError for a difference that touches a line outside every
-    blank, or a blank the solution leaves in place.
-    """
-    ex, sol = exercise.splitlines(), solution.splitlines()
-    matcher = difflib.SequenceMatcher(None, ex, sol, autojunk=False)
-    grouped, touched = {}, set()
-    for opcode in matcher.get_opcodes():
-        tag, i1, i2, j1, j2 = opcode
-        if tag == "equal":
-            continue
-        if i1 == i2:  # lines only added: they must sit right after a blank
-            numbers = {blank_number(ex[i1 - 1])} if i1 > 0 else {None}
-        else:
-            numbers = {blank_number(line) for line in ex[i1:i2]}
-        if None in numbers or len(numbers) != 1:
-            raise ContractError(
-                f"exercise lines {i1 + 1}-{max(i1 + 1, i2)} differ from the solution outside a blank:\n"
-                + "\n".join(difflib.unified_diff(ex[i1:i2], sol[j1:j2], lineterm=""))
-            )
-        number = numbers.pop()
-        grouped.setdefault(number, []).append(opcode)
-        touched.update(range(i1, i2))
-    for index, line in enumerate(ex):
-        if MENTION.search(line) and not COMMENT.match(line) and index not in touched:
-            raise ContractError(
-                f"exercise line {index + 1} belongs to a blank but the solution keeps it: {line.strip()}"
-            )
-    return grouped
+def indent(line):
+    return len(line) - len(line.lstrip())
 
 
-def with_blank(exercise, solution, number):
-    """The solution with blank `number` put back as in the exercise: a file
-    that is complete but for that one blank."""
-    ex, sol = exercise.splitlines(), solution.splitlines()
-    lines, position = [], 0
-    for _, i1, i2, j1, j2 in sorted(
-        (op for n, ops in changes_by_blank(exercise, solution).items() for op in ops if n == number),
-        key=lambda op: op[3],
-    ):
-        lines += sol[position:j1] + ex[i1:i2]
-        position = j2
-    return "\n".join(lines + sol[position:]) + "\n"
+def answers(solution):
+    """{n: (first, end)}: the 0-based line range [first, end) of each answer in a solution."""
+    lines = solution.splitlines()
+    found = {}
+    for todo in todos(solution):
+        first = end = todo.line  # the line after the comment, 0-based
+        while end < len(lines):
+            line = lines[end]
+            if not line.strip() or line.lstrip().startswith("#") or indent(line) < indent(lines[first]):
+                break
+            end += 1
+        if end == first:
+            raise ContractError(f"line {todo.line}: TODO {todo.number} has no answer lines below it")
+        if todo.number in found:
+            raise ContractError(f"line {todo.line}: TODO {todo.number} appears twice")
+        found[todo.number] = (first, end)
+    return found
+
+
+def answer(solution, number):
+    """The answer lines of blank `number`, as text, without their common indentation."""
+    first, end = answers(solution)[number]
+    lines = solution.splitlines()[first:end]
+    return "\n".join(line[indent(lines[0]) :] for line in lines) + "\n"
+
+
+def exercise_from(solution, numbers=None):
+    """The solution with the answers of blanks `numbers` (default: all) replaced by placeholders."""
+    lines = solution.splitlines()
+    spans = answers(solution)
+    for number, (first, end) in sorted(spans.items(), key=lambda item: -item[1][0]):
+        if numbers is None or number in numbers:
+            lines[first:end] = [" " * indent(lines[first]) + PLACEHOLDER.format(n=number)]
+    return "\n".join(lines) + "\n"
+
+
+def with_blank(solution, number):
+    """The solution with blank `number` open: a file that is complete but for that one blank."""
+    return exercise_from(solution, {number})
+
+
+def main(argv):
+    from tools.chapters import CHAPTERS, EXERCISES, SOLUTIONS
+
+    if argv != ["--write"]:
+        raise SystemExit("usage: python -m tools.blanks --write  (rewrites every exercise from its solution)")
+    for chapter in CHAPTERS:
+        exercise = chapter.folder(EXERCISES) / "main.py"
+        made = exercise_from((chapter.folder(SOLUTIONS) / "main.py").read_text())
+        if exercise.read_text() != made:
+            exercise.write_text(made)
+            print(f"rewrote {exercise.relative_to(EXERCISES)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

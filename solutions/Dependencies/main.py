@@ -77,6 +77,7 @@ class TopSongs(luigi.Task):
                     totals[song] += int(count)
         # TODO 4: ranking = totals.items() sorted: highest total first, equal totals by song name (A to Z)
         ranking = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+
         with self.output().open("w") as top:
             for song, total in ranking:
                 top.write(f"{song}\t{total}\n")
