@@ -92,7 +92,11 @@ def test_exercise_and_solution_folders_hold_the_same_files(chapter):
         return sorted(
             p.relative_to(folder)
             for p in folder.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts and not generated(p.name) and ".saved-" not in p.name
+            if p.is_file()
+            and "__pycache__" not in p.parts
+            and not generated(p.name)
+            and ".saved-" not in p.name
+            and p.name != "README.md"  # the chapter's page lives with the exercise only
         )
 
     assert files(EXERCISES) == files(SOLUTIONS)
