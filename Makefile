@@ -76,5 +76,9 @@ luigid-stop: $(BIN)/.installed ## stop the scheduler that `make luigid` started
 	@$(BIN)/python -m tools.luigid stop
 
 
+.PHONY: scale-out
+scale-out: $(BIN)/.installed ## one luigid, 3 worker hosts, one killed mid-run (Linux, as root; ~30 s)
+	@$(BIN)/python -m tools.scale_out
+
 images: $(BIN)/.installed ## redraw the pictures in images/ (needs chromium)
 	@$(BIN)/python -m tools.images
