@@ -151,7 +151,10 @@ def check_before_running(argv):
             "Start one with `make luigid` (in the repo root), or add --local-scheduler to run without it."
         )
     if not is_luigid:
-        sys.exit(f"error: something else than luigid answers at {url}\nStop it, or give luigid another port.")
+        sys.exit(
+            f"error: something other than luigid answers at {url}\n"
+            "Stop that program, or run luigid on another port and name it with --scheduler-port."
+        )
 
 
 if __name__ == "__main__":

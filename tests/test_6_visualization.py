@@ -156,7 +156,7 @@ def test_the_scheduler_port_is_checked_at_once(chapter, other):
             stack.enter_context(server)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             stack.callback(server.shutdown)
-            port, expected = server.server_address[1], "error: something else than luigid answers at"
+            port, expected = server.server_address[1], "error: something other than luigid answers at"
         start = time.monotonic()
         try:
             result = chapter.cli(f"{chapter.chapter.command} --scheduler-port {port}", timeout=20)
