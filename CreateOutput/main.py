@@ -5,8 +5,9 @@ luigi.LocalTarget. A task is complete when all the targets returned by its
 output() exist, so luigi runs it only while its file is missing.
 
 Writes through target.open("w") are atomic: luigi writes to a temporary file
-and renames it to hello_world.txt only when the file is closed without an
-error. A crash halfway never leaves a half-written file that looks complete.
+and renames it to hello_world.txt when the file is closed. In a with block,
+an exception skips that close, so a crash halfway never leaves a half-written
+file that looks complete (an explicit close() always renames).
 
 Run it from this folder:
 
@@ -18,6 +19,8 @@ Then look at:
   ("1 complete ones were encountered") and nothing runs;
 - delete hello_world.txt and run it once more;
 - make run() raise an exception after the first write: is a file left behind?
+- make run() write nothing: luigi still says it "ran successfully" (it does
+  not look at the output after run()); only a task that needs the file fails.
 """
 
 import sys

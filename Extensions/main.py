@@ -13,9 +13,10 @@ It extends luigi in four ways:
   parameters, so Plays and Chart inherit output() instead of writing it;
 - a target that is not a file: SQLiteTarget exists when its task's marker row
   is in the table `done`; the task's rows and the marker row commit in one
-  transaction, so a load that fails half-way leaves neither behind;
-- a shared resource: however many workers run, only one LoadPlays at a time
-  writes to the database.
+  transaction, so a load that fails half-way leaves neither behind, and a
+  load done twice (two commands at once) leaves the same rows as one;
+- a shared resource: however many workers a scheduler has, it runs only one
+  LoadPlays at a time, the one writer that SQLite takes.
 
 Run it from this folder:
 
@@ -71,11 +72,15 @@ class WeekParameter(luigi.Parameter):
 class AutoPathTask(luigi.Task):
     """A base task whose output is output/<family>/<name=value,...>.tsv.
 
+    The family is the class name, after "<task_namespace>." if the class has one.
     Two tasks of the same family with different parameters get different
     files; a subclass only writes run()."""
 
     def output(self):
-        # TODO 2: return LocalTarget output/<self.task_family>/<k=v,k=v,...>.tsv, k=v from self.to_str_params().items()
+        # The family is self.get_task_family(); the parameters, as text, are
+        # self.to_str_params(only_significant=True): as in the task id, only the
+        # significant ones (one declared significant=False makes no other task).
+        # TODO 2: return LocalTarget output/<family>/<k=v,k=v,...>.tsv, with the k=v from those parameters
         raise NotImplementedError("TODO 2: replace this line with your code")
 
 
@@ -104,7 +109,7 @@ class SQLiteTarget(luigi.Target):
         try:
             with db:  # a transaction: commits when the block ends, rolls back if it raises
                 yield db
-                # TODO 4: insert self.marker into the table done, inside the transaction
+                # TODO 4: insert self.marker into the table done, or replace it (a load done twice finds it there)
                 raise NotImplementedError("TODO 4: replace this line with your code")
         finally:
             db.close()
@@ -145,6 +150,8 @@ class LoadPlays(luigi.Task):
                 "CREATE TABLE IF NOT EXISTS plays (country TEXT, monday TEXT, song TEXT, plays INTEGER,"
                 " PRIMARY KEY (country, monday, song))"
             )
+            # Two commands started together may both load this week: the second replaces what the first wrote.
+            db.execute("DELETE FROM plays WHERE country = ? AND monday = ?", (self.country, self.week.isoformat()))
             db.executemany(
                 "INSERT INTO plays VALUES (?, ?, ?, ?)",
                 [(self.country, self.week.isoformat(), song, int(count)) for song, count in rows],

@@ -7,6 +7,10 @@ command line: luigi.Parameter keeps a string, luigi.IntParameter makes an int,
 luigi.DateParameter a datetime.date from YYYY-MM-DD. A parameter without a
 default is required; the description is shown by --help.
 
+luigi parses and checks every value when it makes the task, before anything
+runs: luigi.NumericalParameter refuses a number out of its range, and a
+parameter's normalize() may refuse a value, as NameParameter does below.
+
 Parameters are also the task's identity: Hello(name="Belgrade") and
 Hello(name="Novi Sad") are two different tasks, so each needs its own output
 file. That is why output() builds the file name from the parameters.
@@ -19,12 +23,13 @@ Run it from this folder:
 
 Then look at:
 - leave out --name: luigi raises MissingParameterException;
-- pass --times two, or --date 2026-02-30: the value is parsed before anything
-  runs, and luigi stops with the parsing error;
+- pass --times two, --times 0, --date 2026-02-30 or --name ../x: the value is
+  checked before anything runs, and luigi stops with the error;
 - run again with --name Belgrade --times 3: nothing runs. Why? (Which
   parameters does the output file name use?) How would you fix it?
 - luigi.DateIntervalParameter takes a range such as 2026-11 or
-  2026-11-01-2026-11-07; chapter 5 uses one.
+  2026-11-01-2026-11-07 (the end date is not included: that is 1 to 6
+  November); chapter 5 uses one.
 """
 
 import datetime
@@ -34,12 +39,23 @@ import luigi
 import luigi.retcodes
 
 
+class NameParameter(luigi.Parameter):
+    """A string that can be part of a file name: not empty, and no folder in it."""
+
+    def normalize(self, name):
+        # luigi passes every value of the parameter through normalize(), from the
+        # command line or from Hello(name=...), before anything runs.
+        if not name or "/" in name:
+            raise ValueError(f"a name is part of a file name: it cannot be empty or hold a '/', not {name!r}")
+        return name
+
+
 class Hello(luigi.Task):
     """Greet someone, once per day, in a file of its own."""
 
-    # TODO 1: declare name, a luigi.Parameter with a description and no default (so it is required)
+    # TODO 1: declare name, a NameParameter (above) with a description and no default (so it is required)
     raise NotImplementedError("TODO 1: replace this line with your code")
-    # TODO 2: declare times, a luigi.IntParameter with default=1 and a description
+    # TODO 2: declare times: a luigi.NumericalParameter with var_type=int, min_value=1, max_value=100, default=1
     raise NotImplementedError("TODO 2: replace this line with your code")
     # TODO 3: declare date, a luigi.DateParameter with default=datetime.date.today() and a description
     raise NotImplementedError("TODO 3: replace this line with your code")

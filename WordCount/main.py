@@ -8,7 +8,9 @@ it only checks that the file exists.
 WordCount(date_interval) counts the words of every day in the interval, for
 example 2026-W45 (the ISO week from Monday 2 to Sunday 8 November 2026), and
 writes wordcount-<interval>.tsv: one "word<TAB>count" line per word, the most
-frequent first, words with the same count in alphabetical order.
+frequent first, words with the same count in alphabetical order. An interval
+is the days from its start date up to, not including, its end date; one
+without a day, such as 2026-11-05-2026-11-02, is refused before anything runs.
 
 The counting rules: a word is a run of the letters a to z, and case does not
 matter (words are counted in lower case). Everything else separates words:
@@ -27,8 +29,8 @@ Run it from this folder:
 Then look at:
 - the same count, fanned out over two worker processes:
   python main.py ParallelWordCount --date-interval 2026-W45 --local-scheduler --workers 2
-- a week with a missing day, 2026-11-03-2026-11-10 (the end day is not part
-  of the interval): luigi runs nothing and says which input is missing;
+- a week with a missing day, 2026-11-03-2026-11-10: luigi runs nothing and
+  says which input is missing;
 - which words appear only once in the week?
 """
 
@@ -59,10 +61,21 @@ def name_the_missing_file(task):
     logging.getLogger("luigi-interface").warning("Missing input file: %s", task.output().path)
 
 
+class DaysParameter(luigi.DateIntervalParameter):
+    """A date interval with at least one day in it."""
+
+    def normalize(self, interval):
+        # luigi checks the value when it makes the task, before anything runs: an
+        # interval without a day would write an empty count that looks complete.
+        if not interval.dates():
+            raise ValueError(f"the interval {interval} holds no day (its end date is not included)")
+        return interval
+
+
 class WordCount(luigi.Task):
     """Count the words of every day in an interval, in one task."""
 
-    date_interval = luigi.DateIntervalParameter(description="The days to count, e.g. 2026-W45 or 2026-11-02-2026-11-05")
+    date_interval = DaysParameter(description="The days to count, e.g. 2026-W45 or 2026-11-02-2026-11-05")
 
     def requires(self):
         # TODO 2: return a list of InputText, one for each day in self.date_interval.dates()
@@ -120,7 +133,7 @@ class CountDay(luigi.Task):
 class ParallelWordCount(luigi.Task):
     """The same count as WordCount, from one CountDay per day (the fan-in)."""
 
-    date_interval = luigi.DateIntervalParameter(description="The days to count, e.g. 2026-W45 or 2026-11-02-2026-11-05")
+    date_interval = DaysParameter(description="The days to count, e.g. 2026-W45 or 2026-11-02-2026-11-05")
 
     def requires(self):
         return [CountDay(date) for date in self.date_interval.dates()]

@@ -58,3 +58,32 @@ def test_todo2_documented_command_writes_the_file(chapter):
     assert again.returncode == 0, again.stdout
     assert "* 1 complete ones were encountered:\n    - 1 Hello()" in again.stdout
     assert "Did not run any tasks" in again.stdout
+
+
+def test_a_run_that_writes_nothing_still_ran_successfully(chapter, caplog):
+    """luigi does not look at a task's output after its run() (unless [worker]
+    check_complete_on_run is set): a run() that forgets to write "ran
+    successfully". The mistake shows only in the task that needs the file."""
+    main = chapter.load()
+
+    class Forgetful(main.Hello):
+        def run(self):
+            pass  # writes nothing
+
+    class NeedsTheGreeting(luigi.Task):
+        def requires(self):
+            return Forgetful()
+
+        def output(self):
+            return luigi.LocalTarget("shout.txt")
+
+        def run(self):
+            with self.input().open() as greeting, self.output().open("w") as shout:
+                shout.write(greeting.read().upper())
+
+    result = chapter.build(NeedsTheGreeting())
+    assert result.status == luigi.LuigiStatusCode.FAILED, result.summary_text
+    assert "* 1 ran successfully:\n    - 1 Forgetful()" in result.summary_text, result.summary_text
+    assert "* 1 failed:\n    - 1 NeedsTheGreeting()" in result.summary_text, result.summary_text
+    assert f"Unfulfilled dependency at run time: {Forgetful().task_id}" in caplog.text
+    assert not Path("hello_world.txt").exists() and not Path("shout.txt").exists()

@@ -1,6 +1,7 @@
 """Chapter 3, Parameters: typed parameters become command-line options."""
 
 import datetime
+import re
 from pathlib import Path
 
 import luigi
@@ -20,18 +21,32 @@ def parameter(main, name):
 def test_todo1_name_is_a_required_string(chapter):
     main = chapter.load()
     name = parameter(main, "name")
-    assert type(name) is luigi.Parameter, f"name should be a luigi.Parameter, not {type(name).__name__}"
+    assert type(name) is main.NameParameter, f"name should be a NameParameter, not {type(name).__name__}"
     assert name.description, "give the name parameter a description: --help shows it"
     with pytest.raises(luigi.parameter.MissingParameterException, match="requires the 'name' parameter"):
         main.Hello()
 
 
-def test_todo2_times_is_an_int_that_defaults_to_1(chapter):
+@pytest.mark.parametrize("name", ["a/b", "../../etc/x", ""])
+def test_todo1_a_name_that_is_not_a_file_name_is_refused(chapter, name):
+    main = chapter.load()
+    with pytest.raises(ValueError, match="cannot be empty or hold a '/'"):
+        main.Hello(name=name)
+
+
+def test_todo2_times_is_an_int_from_1_to_99_that_defaults_to_1(chapter):
     main = chapter.load()
     times = parameter(main, "times")
-    assert isinstance(times, luigi.IntParameter), f"times should be a luigi.IntParameter, not {type(times).__name__}"
-    assert times.description, "give the times parameter a description: --help shows it"
+    assert isinstance(times, luigi.NumericalParameter), (
+        f"times should be a luigi.NumericalParameter, not {type(times).__name__}"
+    )
     assert main.Hello(name="x").times == 1, "times should default to 1"
+    for text in ("1", "99"):
+        value = times.parse(text)
+        assert value == int(text) and type(value) is int, f"--times {text} should be the int {text}, not {value!r}"
+    for text in ("0", "-1", "100", "99999999999999999999999"):
+        with pytest.raises(ValueError, match="is not in the set of int in"):
+            times.parse(text)
 
 
 def test_todo3_date_defaults_to_today(chapter):
@@ -84,15 +99,37 @@ def test_missing_name_fails_clearly(chapter):
     assert outputs(chapter) == []
 
 
+def test_an_empty_name_is_a_missing_one(chapter):
+    """luigi takes an empty option for no value at all."""
+    result = chapter.cli("python main.py Hello --local-scheduler --name ''")
+    assert result.returncode != 0, "an empty --name must fail"
+    assert "requires the 'name' parameter to be set" in result.stdout, result.stdout
+    assert outputs(chapter) == []
+
+
 @pytest.mark.parametrize(
     ("option", "error"),
     [
-        ("--times two", "invalid literal for int() with base 10: 'two'"),
-        ("--date 2026-02-30", "day is out of range for month"),
+        ("--times two", "ValueError: invalid literal for int() with base 10: 'two'"),
+        ("--date 2026-02-30", "ValueError: day is out of range for month"),
+        # An empty file that would count as complete, or one that fills the disk:
+        ("--times 0", "ValueError: 0 is not in the set of int in [1, 100)"),
+        ("--times -1", "ValueError: -1 is not in the set of int in [1, 100)"),
+        ("--times 99999999999999999999999", "is not in the set of int in [1, 100)"),
+        # Folders, some outside the chapter:
+        ("--name a/b", "ValueError: a name is part of a file name"),
+        ("--name ../../etc/x", "ValueError: a name is part of a file name"),
     ],
 )
-def test_a_value_of_the_wrong_type_fails_before_running(chapter, option, error):
+def test_a_value_that_makes_no_sense_fails_before_running(chapter, option, error):
+    name, value = option.split()
+    if name == "--times":  # not refused, a huge --times would fill the disk: check the parameter first
+        with pytest.raises(ValueError, match=re.escape(error.split(": ", 1)[-1])):
+            parameter(chapter.load(), "times").parse(value)
     result = chapter.cli(f"python main.py Hello --local-scheduler --name Belgrade {option}")
     assert result.returncode != 0, f"{option} must fail"
-    assert error in result.stdout
-    assert outputs(chapter) == [], "nothing may be written when a parameter is wrong"
+    assert error in result.stdout, result.stdout
+    workdir = chapter.workdir  # the chapter's folder and around it: a name like ../x may write outside
+    found = sorted(str(p.relative_to(workdir)) for p in workdir.rglob("*") if p.relative_to(workdir).parts[0] != "tmp")
+    expected = [chapter.chapter.name, *(f"{chapter.chapter.name}/{n}" for n in ("luigi.cfg", "main.py"))]
+    assert found == expected, f"nothing may be written when a value makes no sense: {found}"

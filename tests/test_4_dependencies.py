@@ -158,6 +158,22 @@ def test_documented_command_then_another_country_reuses_plays_tsv(chapter):
         assert dict(written_top_in(chapter.copy(), tld)) == expected
 
 
+def test_luigi_stops_at_the_first_complete_task(chapter):
+    """Asked for a complete TopSongs, luigi does not look at what it requires:
+    a deleted plays.tsv is not made again, and the chart is not redone."""
+    first = chapter.cli()
+    assert first.returncode == 0, first.stdout
+    folder = chapter.copy()
+    (folder / "plays.tsv").unlink()
+    chart = (folder / "top-rs.file").read_bytes()
+    again = chapter.cli()
+    assert again.returncode == 0, again.stdout
+    assert "* 1 complete ones were encountered:\n    - 1 TopSongs(tld=rs)" in again.stdout, again.stdout
+    assert "Producer" not in again.stdout, "luigi should not even look at Producer: TopSongs is complete"
+    assert not (folder / "plays.tsv").exists(), "plays.tsv should not be made again"
+    assert (folder / "top-rs.file").read_bytes() == chart
+
+
 def written_top_in(folder, tld):
     lines = (folder / f"top-{tld}.file").read_text().splitlines()
     return [(song, int(total)) for song, total in (line.split("\t") for line in lines)]

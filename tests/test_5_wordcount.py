@@ -142,3 +142,16 @@ def test_a_missing_day_fails_naming_its_file(chapter):
     assert "Missing input file: data/2026-11-09.txt" in result.stdout, result.stdout
     assert "* 1 were missing external dependencies:\n        - 1 InputText(date=2026-11-09)" in result.stdout
     assert list(chapter.copy().glob("wordcount-*")) == [], "nothing may be written when a day is missing"
+
+
+@pytest.mark.parametrize("days", ["2026-11-05-2026-11-02", "2026-11-05-2026-11-05"])
+def test_an_interval_without_a_day_fails_before_running(chapter, days):
+    """An empty interval would write an empty count, which would then count as complete."""
+    main = chapter.load()
+    with pytest.raises(ValueError, match="holds no day"):
+        main.WordCount(date_interval=interval(days))
+    for task in ("WordCount", "ParallelWordCount"):
+        result = chapter.cli(f"python main.py {task} --date-interval {days} --local-scheduler")
+        assert result.returncode != 0, f"{task} --date-interval {days} must fail:\n{result.stdout}"
+        assert f"ValueError: the interval {days} holds no day" in result.stdout, result.stdout
+        assert sorted(p.name for p in chapter.copy().glob("*count*")) == [], "nothing may be written"

@@ -5,9 +5,12 @@ The tests that run the chapter's command start a real luigid of their own
 HTTP API, and look at its web UI in a real headless Chromium.
 """
 
+import contextlib
+import http.server
 import os
 import re
 import subprocess
+import threading
 import time
 from collections import Counter
 
@@ -18,6 +21,7 @@ import luigi.worker
 import pytest
 
 from tools import browser
+from tools import luigid as luigid_tool
 from tools.chapters import command_env
 
 CHAPTER = "Visualization"
@@ -95,6 +99,16 @@ def test_documented_command_runs_every_task_on_luigid(chapter):
     assert {task["progress_percentage"] for task in tasks.values()} == {100}, "every task should end at 100%"
 
 
+def test_a_rerun_finds_the_report_complete_by_its_file_not_by_the_scheduler(chapter):
+    """Run again, nothing runs, also on a scheduler that has never heard of
+    the first run: the worker finds Report complete because report.txt exists."""
+    assert chapter.cli().returncode == 0
+    again = chapter.cli(f"{chapter.chapter.command} --local-scheduler")
+    assert again.returncode == 0, again.stdout
+    assert "* 1 complete ones were encountered:\n    - 1 Report()" in again.stdout, again.stdout
+    assert "Did not run any tasks" in again.stdout
+
+
 def test_luigid_serves_the_dependency_graph_of_the_report(chapter):
     assert chapter.cli().returncode == 0
     main = chapter.load()
@@ -108,6 +122,50 @@ def test_luigid_serves_the_dependency_graph_of_the_report(chapter):
     for group in range(GROUPS):
         merge = graph[main.Merge(group=group).task_id]
         assert {graph[dep]["params"]["group"] for dep in merge["deps"]} == {str(group)}, "a Merge needs its own group"
+
+
+@pytest.mark.parametrize(
+    ("option", "error"),
+    [
+        # luigi would read it only in each task, and print 32 tracebacks:
+        ("--pace-seconds abc", "error: --pace-seconds: could not convert string to float: 'abc'"),
+        ("--pace-seconds -1", "error: --pace-seconds: -1 is not in the set of float in [0.0, 60.0)"),
+        # luigi would say that each task "was not granted run permission":
+        ("--workers 0", "error: --workers 0: with no worker, no task would run"),
+        # luigi would end in a traceback:
+        ("--scheduler-url notaurl", "error: --scheduler-url 'notaurl' is not a web address"),
+    ],
+)
+def test_a_setting_that_makes_no_sense_stops_before_anything_runs(chapter, option, error):
+    result = chapter.cli(f"{chapter.chapter.command} {option}", timeout=60)
+    assert result.returncode != 0, f"{option} must fail:\n{result.stdout}"
+    assert result.stdout.startswith(error), f"{option} should fail saying {error!r}, not:\n{result.stdout}"
+    assert "Traceback" not in result.stdout, result.stdout
+    assert not (chapter.copy() / "dummy-outputs").exists(), "nothing may run"
+    assert chapter.luigid.api("task_list", status="", upstream_status="") == {}, "luigid should hear of no task"
+
+
+@pytest.mark.parametrize("other", ["a web server that is not luigid", "nothing"])
+def test_the_scheduler_port_is_checked_at_once(chapter, other):
+    """luigi would try 3 times, 30 seconds apart, before giving up."""
+    with contextlib.ExitStack() as stack:
+        if other == "nothing":
+            port, expected = luigid_tool.free_port(), "error: no central scheduler answers at"
+        else:
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+            stack.enter_context(server)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            stack.callback(server.shutdown)
+            port, expected = server.server_address[1], "error: something other than luigid answers at"
+        start = time.monotonic()
+        try:
+            result = chapter.cli(f"{chapter.chapter.command} --scheduler-port {port}", timeout=20)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"with {other} on the scheduler's port, the command should stop at once, not wait")
+    assert result.returncode != 0, result.stdout
+    assert result.stdout.startswith(f"{expected} http://localhost:{port}/"), result.stdout
+    assert time.monotonic() - start < 10
+    assert not (chapter.copy() / "dummy-outputs").exists(), "nothing may run"
 
 
 @pytest.mark.thorough

@@ -4,11 +4,14 @@ import collections
 import contextlib
 import datetime
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
 import luigi
 import pytest
+
+from tools.chapters import command_env
 
 CHAPTER = "Extensions"
 WEEK = "2026-W48"
@@ -61,6 +64,23 @@ def test_todo2_output_path_comes_from_family_and_parameters(chapter):
         assert path == expected, f"{task} should write {expected}, not {path}"
 
 
+def test_todo2_the_path_follows_the_task_id(chapter):
+    """The family with its namespace, and only the significant parameters."""
+    main = chapter.load()
+
+    class Draft(main.AutoPathTask):
+        task_namespace = "charts"
+        week = main.WeekParameter()
+        note = luigi.Parameter(default="", significant=False)
+
+    path = Draft(week=MONDAY, note="a first try").output().path
+    expected = f"output/charts.Draft/week={WEEK}.tsv"
+    assert path == expected, (
+        f"{path} should be {expected}: the family from get_task_family(), and only the significant parameters"
+        " (to_str_params(only_significant=True)), as in the task id"
+    )
+
+
 def test_todo3_sqlite_target_exists_when_its_marker_row_does(chapter):
     main = chapter.load()
     target = main.SQLiteTarget("output/test.db", marker="LoadPlays_rs")
@@ -88,6 +108,24 @@ def test_todo4_writes_and_marker_commit_together(chapter):
     assert query("output/test.db", "SELECT * FROM numbers") == [(2,)], "a transaction should commit its rows"
     markers = query("output/test.db", "SELECT marker FROM done")
     assert markers == [("LoadPlays_rs",)], f"a transaction should insert its marker row in done, not {markers}"
+
+
+def test_todo4_a_second_load_of_the_same_week_is_harmless(chapter):
+    """Two commands started together may both find LoadPlays incomplete, and
+    both run it: the second run must neither fail nor add rows."""
+    main = chapter.load()
+    load = main.LoadPlays(country="rs", week=MONDAY)
+    assert chapter.build(load).status == luigi.LuigiStatusCode.SUCCESS
+    rows = query(main.DATABASE, "SELECT * FROM plays ORDER BY song")
+    try:
+        load.run()  # what the second command does, having found the week not loaded yet
+    except sqlite3.IntegrityError as error:
+        pytest.fail(
+            f"loading the same week a second time failed: {error} (its marker row may be there: INSERT OR REPLACE)"
+        )
+    assert query(main.DATABASE, "SELECT * FROM plays ORDER BY song") == rows, "the same rows, not twice as many"
+    markers = query(main.DATABASE, "SELECT marker FROM done")
+    assert markers == [(load.task_id,)], f"one marker row, not {markers}"
 
 
 def read_tsv(path):
@@ -160,6 +198,29 @@ def test_loads_take_turns_at_the_database_whatever_the_workers(chapter):
         tuple(map(float, line.split())) for line in Path("times.txt").read_text().splitlines()
     )
     assert second_start >= first_end, "two LoadPlays ran at once: they should share resources = {'sqlite': 1}"
+
+
+@pytest.mark.thorough
+def test_two_identical_commands_at_the_same_instant_both_succeed(chapter):
+    """--no-lock does what sometimes happens anyway: both commands get past
+    luigi's lock, and both load the week."""
+    command = f"{chapter.chapter.command} --no-lock"
+    for trial in range(3):
+        folder = chapter.workdir / f"trial-{trial}"
+        chapter.chapter.copy(chapter.tree, folder)
+        env = command_env(chapter.workdir / "tmp")
+        processes = [
+            subprocess.Popen(
+                command, shell=True, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
+            for _ in range(2)
+        ]
+        outputs = [process.communicate(timeout=120)[0] for process in processes]
+        for process, output in zip(processes, outputs, strict=True):
+            assert process.returncode == 0, f"trial {trial}: one of two identical commands failed:\n{output}"
+        database = folder / "output" / "plays.db"
+        assert query(database, "SELECT COUNT(*) FROM plays") == [(15,)], f"trial {trial}: 5 countries x 3 songs"
+        assert query(database, "SELECT COUNT(*) FROM done") == [(5,)], f"trial {trial}: one marker per LoadPlays"
 
 
 @pytest.mark.parametrize(

@@ -32,8 +32,9 @@ class Hello(luigi.Task):
 
 if __name__ == "__main__":
     # Hand the command line ("Hello --local-scheduler") to luigi, which finds
-    # the task class by its name and runs it. Unlike a bare luigi.run(), this
-    # exits with the [retcode] codes of luigi.cfg, so a failed task is a
-    # non-zero exit that the shell (and make, and CI) can see.
+    # the task class by its name and runs it. luigi.run() would only return
+    # False when a task fails, and the script would still exit 0. This exits
+    # with the codes of luigi.cfg's [retcode] section (by luigi's defaults, a
+    # failed task exits 0 too), so that the shell, make and CI see a failure.
     # TODO 2: call luigi.retcodes.run_with_retcodes with the arguments sys.argv[1:]
     luigi.retcodes.run_with_retcodes(sys.argv[1:])

@@ -5,11 +5,13 @@ song, country code (the country's top-level domain) and number of plays.
 TopSongs(tld) adds up the plays per song for one country and writes
 top-<tld>.file, the highest total first.
 
-TopSongs never runs Producer itself. Its requires() names the task it needs,
-and luigi runs that task first, but only if it is not complete yet: like any
-task with an output, Producer is complete once plays.tsv exists. Inside run(),
-self.input() is what requires() returned, with every task replaced by its
-output(): here, the LocalTarget of plays.tsv, not the Producer task.
+TopSongs never runs Producer itself: its requires() names the task it needs.
+luigi starts from the task you ask for. If that task is complete (like any
+task with an output: once its file exists), luigi stops there, without even
+asking what it requires. If not, luigi looks at its requirements the same way
+and runs what is missing, requirements first. Inside run(), self.input() is
+what requires() returned, with every task replaced by its output(): here, the
+LocalTarget of plays.tsv, not the Producer task.
 
 Run it from this folder:
 
@@ -22,8 +24,9 @@ Then look at:
 - run it with --tld xx: luigi refuses the value and lists the known codes;
 - the tree of tasks, from this folder:
   PYTHONPATH=. luigi-deps-tree --module main TopSongs --tld rs
-- delete plays.tsv, or change a number in it, and run again: what happens to
-  top-rs.file, and why?
+- delete plays.tsv and run again: nothing runs, and plays.tsv is not made
+  again. Why? Unlike make, luigi never compares a file with its inputs: to
+  redo the chart from new data, delete top-rs.file too.
 """
 
 import collections

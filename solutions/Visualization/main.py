@@ -20,7 +20,8 @@ Then look at:
 - the dependency graph of Report(): tasks turn from pending (yellow) to
   running (blue) to done (green); the Workers tab shows the running tasks
   and their progress;
-- run it again: the scheduler already knows everything is done;
+- run it again: nothing runs, because report.txt exists: the worker finds
+  Report complete by its target, as it does with --local-scheduler;
 - start the command in two terminals at once (add --no-lock, or luigi turns
   the second one away as "already running"): each task still runs once;
 - --workers 1 against --workers 4: how much faster is it, and why not more?
@@ -28,9 +29,11 @@ Then look at:
   without luigid, and without the visualiser.
 """
 
+import json
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import luigi
@@ -100,7 +103,13 @@ class pace(luigi.Config):
     """How long each task pretends to work. A luigi.Config class is a set of
     settings: --pace-seconds on the command line, or [pace] seconds in luigi.cfg."""
 
-    seconds = luigi.FloatParameter(default=2.0, description="How many seconds each task pretends to work")
+    seconds = luigi.NumericalParameter(
+        var_type=float,
+        min_value=0.0,
+        max_value=60.0,
+        default=2.0,
+        description="How many seconds each task pretends to work;",
+    )
 
 
 def pretend_to_work(task, steps=4):
@@ -114,24 +123,41 @@ def pretend_to_work(task, steps=4):
         task.set_status_message(f"working: step {step} of {steps}")
 
 
-def check_the_scheduler(argv):
-    """Stop at once, with a hint, if no central scheduler answers. Without this
-    check, luigi would try 3 times, 30 seconds apart, before giving up."""
+def check_before_running(argv):
+    """Stop at once, with a hint, on what would fail only later: a --pace-seconds
+    that every task would trip over, no worker at all, or no luigid (luigi would
+    try 3 times, 30 seconds apart, before giving up)."""
     with luigi.cmdline_parser.CmdlineParser.global_instance(argv):
         settings = luigi.interface.core()  # the options and luigi.cfg, as luigi reads them
+        try:
+            pace()  # a Config is read when a task first uses it: read it now, once
+        except ValueError as error:  # luigi's own message, then what caused it
+            sys.exit(f"error: --pace-seconds: {error.__cause__ or error}")
+    if settings.workers < 1:
+        sys.exit(f"error: --workers {settings.workers}: with no worker, no task would run. Give 1 or more.")
     if settings.local_scheduler:
         return
     url = settings.scheduler_url or f"http://{settings.scheduler_host}:{settings.scheduler_port}/"
-    try:
-        urllib.request.urlopen(url, timeout=5).close()
-    except (urllib.error.URLError, OSError):
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        sys.exit(f"error: --scheduler-url {url!r} is not a web address such as http://localhost:8082/")
+    try:  # ask what only luigid answers: the task list, from its API
+        with urllib.request.urlopen(url.rstrip("/") + "/api/task_list", timeout=5) as answer:
+            is_luigid = "response" in json.load(answer)
+    except (urllib.error.HTTPError, ValueError):
+        is_luigid = False
+    except OSError:  # urllib.error.URLError too: nothing answers
         sys.exit(
             f"error: no central scheduler answers at {url}\n"
             "Start one with `make luigid` (in the repo root), or add --local-scheduler to run without it."
+        )
+    if not is_luigid:
+        sys.exit(
+            f"error: something other than luigid answers at {url}\n"
+            "Stop that program, or run luigid on another port and name it with --scheduler-port."
         )
 
 
 if __name__ == "__main__":
     argv = ["Report", *sys.argv[1:]]  # the task to run is always Report
-    check_the_scheduler(argv)
+    check_before_running(argv)
     luigi.retcodes.run_with_retcodes(argv)
