@@ -252,6 +252,22 @@ def test_run_runs_every_solution(repo, sh):
     assert status(repo) == [], "make run works in a scratch folder, not in the repo"
 
 
+def test_run_twice_in_a_row_on_the_luigid_of_make_luigid(repo, sh):
+    """The instructor rehearses, then presents, on one luigid: the second run
+    comes within luigid's cool-down of the first, with none of its outputs."""
+    port = luigid.free_port()
+    try:
+        result = sh(f"make luigid PORT={port} && make run && make run", repo)
+    finally:
+        luigid.stop(repo / ".luigid")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.count(f"{len(CHAPTERS)} of {len(CHAPTERS)} chapters ran successfully") == 2
+    second = result.stdout.split("===== Chapter 6: Visualization =====")[2]
+    assert "the luigid of `make luigid`" in second
+    assert "not granted run permission" not in second
+    assert re.search(r"Scheduled (\d+) tasks of which:\n\* \1 ran successfully", second), second
+
+
 def fake_python(folder, version):
     """An interpreter that says it is `version`: enough for the version gate."""
     path = folder / f"python{version}"
