@@ -99,7 +99,7 @@ class Luigid:
         """Stop exactly this luigid (it saves its state on SIGTERM), and forget its pid file."""
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)
-        if not _wait_for_exit(self, timeout):
+        if not _wait_for_exit(self, timeout) and (self.process or _is_luigid(self.pid, self.folder)):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
             _wait_for_exit(self, timeout)
@@ -240,10 +240,24 @@ def _wait_for_exit(luigid, timeout):
         if luigid.process is not None:
             if luigid.process.poll() is not None:
                 return True
-        elif not _is_luigid(luigid.pid, luigid.folder):
+        elif _has_exited(luigid.pid, luigid.folder):
             return True
         time.sleep(0.05)
     return False
+
+
+def _has_exited(pid, folder):
+    """Whether the luigid that ran as pid is gone: pid is free, a zombie, or
+    another program's now. (A process half-way through exiting has no command
+    line any more, but has not exited yet.)"""
+    arguments = _arguments(pid)
+    if arguments:
+        return not _is_luigid(pid, folder)
+    if arguments is None:
+        return True
+    with contextlib.suppress(OSError):  # Linux: the state follows the ")" that ends the program's name
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    return True
 
 
 def environment(config=CONFIG):
