@@ -57,10 +57,9 @@ test-all: ## run `make test` on every Python 3.10-3.13 that pyenv has
 	  $(MAKE) --no-print-directory test VENV=.venv-$$v PYTHON=$$py || exit 1; \
 	done; [ $$found -gt 0 ] || { echo "error: pyenv has none of Python 3.10-3.13" >&2; exit 1; }
 
-clean: ## remove generated outputs (never your edits)
-	@# Keeps .venv* and .luigid (the folder of a luigid that may be running):
-	@# -e '!...' un-ignores them, so -X leaves them whole; ':!...' keeps git out of them.
-	@git clean -fdX -e '!/.venv*' -e '!/.luigid' -- . ':!.venv*' ':!.luigid'
+clean: ## remove what the chapters wrote (never your own files or edits)
+	@# Plain Python, no venv needed; -B: no bytecode left behind by clean itself.
+	@$(if $(wildcard $(BIN)/python),$(BIN)/python,python3) -B -m tools.clean
 
 reset: $(BIN)/.installed ## put CHAPTER=Name (or all) back to its blanks, saving your version
 	@$(BIN)/python -m tools.reset $(CHAPTER)

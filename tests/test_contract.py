@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from tools import blanks
-from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, command_env, generated
+from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, command_env
 
 
 def sources(chapter):
@@ -94,7 +94,7 @@ def test_exercise_and_solution_folders_hold_the_same_files(chapter):
             for p in folder.rglob("*")
             if p.is_file()
             and "__pycache__" not in p.parts
-            and not generated(p.name)
+            and not chapter.generated(p.relative_to(folder))
             and ".saved-" not in p.name
             and p.name != "README.md"  # the chapter's page lives with the exercise only
         )

@@ -134,6 +134,53 @@ def test_reset_saves_the_attendees_version_every_time(repo, sh):
     assert "already blank" in sh(f"make reset CHAPTER={chapter.name}", repo).stdout
 
 
+def commit(repo, sh, message):
+    git = "git -c user.name=attendee -c user.email=attendee@example.invalid"
+    assert sh(f"git add -A && {git} commit -qm '{message}'", repo).returncode == 0
+
+
+def test_reset_brings_back_the_published_blanks_whatever_was_committed(repo, sh):
+    chapter = CHAPTERS[0]
+    main = chapter.folder(repo) / "main.py"
+    blank = main.read_bytes()
+    solve(repo, chapter)
+    commit(repo, sh, "my answers")
+    result = sh(f"make reset CHAPTER={chapter.name}", repo)
+    assert "already blank" not in result.stdout and "is back to its blanks" in result.stdout, result.stdout
+    assert main.read_bytes() == blank
+    [saved] = chapter.folder(repo).glob("main.py.saved-*")
+    assert saved.read_bytes() == (chapter.folder(SOLUTIONS) / "main.py").read_bytes()
+    main.write_text(main.read_text() + "# one more edit\n")
+    sh(f"make reset CHAPTER={chapter.name}", repo)
+    assert main.read_bytes() == blank, "reset never restores the answers that were committed"
+
+
+def test_reset_saves_a_crlf_file_byte_for_byte(repo, sh):
+    chapter = CHAPTERS[1]
+    main = chapter.folder(repo) / "main.py"
+    blank = main.read_bytes()
+    mine = (chapter.folder(SOLUTIONS) / "main.py").read_bytes().replace(b"\n", b"\r\n")
+    main.write_bytes(mine)
+    assert sh(f"make reset CHAPTER={chapter.name}", repo).returncode == 0
+    [saved] = chapter.folder(repo).glob("main.py.saved-*")
+    assert saved.read_bytes() == mine
+    assert main.read_bytes() == blank
+    main.write_bytes(blank.replace(b"\n", b"\r\n"))  # as a checkout with core.autocrlf writes it
+    assert "already blank: nothing to do" in sh(f"make reset CHAPTER={chapter.name}", repo).stdout
+
+
+def test_reset_works_without_git(repo, sh):
+    blanks = {c.name: (c.folder(repo) / "main.py").read_bytes() for c in CHAPTERS}
+    shutil.rmtree(repo / ".git")
+    solve(repo, CHAPTERS[2])
+    (CHAPTERS[3].folder(repo) / "main.py").unlink()  # deleted by mistake
+    result = sh("make reset CHAPTER=all", repo)
+    assert result.returncode == 0, result.stdout
+    assert {c.name: (c.folder(repo) / "main.py").read_bytes() for c in CHAPTERS} == blanks
+    assert result.stdout.count("already blank: nothing to do") == len(CHAPTERS) - 2
+    assert len(list(repo.glob("*/main.py.saved-*"))) == 1
+
+
 def test_reset_all_puts_every_chapter_back(repo, sh):
     blanks = {c.name: (c.folder(repo) / "main.py").read_text() for c in CHAPTERS}
     for chapter in CHAPTERS:
@@ -187,9 +234,13 @@ def test_documented_commands_leave_git_clean_and_clean_keeps_edits(repo, sh, tmp
     assert set(status(repo)) == edits | {f"?? {CHAPTERS[0].name}/my-notes.md", "?? myproject/output/data.csv"}, (
         "make clean keeps every edit and every file of the attendee's own"
     )
-    ignored = [line for line in sh("git status --porcelain --ignored", repo).stdout.splitlines() if line[:2] == "!!"]
-    assert ignored == ["!! .venv-keep/"], "make clean removes every generated file, and no virtual environment"
-    assert len(list((repo / ".venv-keep").rglob("*.*"))) == 1 and (repo / ".venv-keep/lib/output").exists()
+    ignored = [
+        line[3:] for line in sh("git status --porcelain --ignored", repo).stdout.splitlines() if line[:2] == "!!"
+    ]
+    folders = [f"{tree}{c.name}/" for c in CHAPTERS for tree in ["", "solutions/"]]
+    assert [name for name in ignored if name.startswith(tuple(folders))] == [], "no output is left in a chapter folder"
+    assert ".venv-keep/" in ignored and (repo / ".venv-keep/lib/output").exists()
+    assert len(list((repo / ".venv-keep").rglob("*.*"))) == 1
 
 
 def test_run_runs_every_solution(repo, sh):
@@ -199,6 +250,22 @@ def test_run_runs_every_solution(repo, sh):
         assert f"===== Chapter {chapter.number}: {chapter.name} =====" in result.stdout
     assert f"{len(CHAPTERS)} of {len(CHAPTERS)} chapters ran successfully" in result.stdout
     assert status(repo) == [], "make run works in a scratch folder, not in the repo"
+
+
+def test_run_twice_in_a_row_on_the_luigid_of_make_luigid(repo, sh):
+    """The instructor rehearses, then presents, on one luigid: the second run
+    comes within luigid's cool-down of the first, with none of its outputs."""
+    port = luigid.free_port()
+    try:
+        result = sh(f"make luigid PORT={port} && make run && make run", repo)
+    finally:
+        luigid.stop(repo / ".luigid")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.count(f"{len(CHAPTERS)} of {len(CHAPTERS)} chapters ran successfully") == 2
+    second = result.stdout.split("===== Chapter 6: Visualization =====")[2]
+    assert "the luigid of `make luigid`" in second
+    assert "not granted run permission" not in second
+    assert re.search(r"Scheduled (\d+) tasks of which:\n\* \1 ran successfully", second), second
 
 
 def fake_python(folder, version):

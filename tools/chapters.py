@@ -2,17 +2,29 @@
 `make run`, `make reset` and the tests read, and how to run a chapter's
 documented command the way an attendee does."""
 
+import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from fnmatch import fnmatch
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = ROOT
 SOLUTIONS = ROOT / "solutions"
+
+# Pieces of the names that the chapters' tasks write (regular expressions).
+DATE = r"\d{4}-\d{2}-\d{2}"  # a luigi.DateParameter: 2026-11-02
+WEEK = r"\d{4}-W\d{2}"  # an ISO week: 2026-W48
+# A luigi.DateIntervalParameter as luigi writes it: a day, 2026-W45, 2026-11,
+# 2026, or two days (2026-11-02-2026-11-05).
+INTERVAL = rf"(?:{DATE}(?:-{DATE})?|{WEEK}|\d{{4}}-\d{{2}}|\d{{4}})"
+TLD = r"(?:ba|hr|me|rs|si)"  # the countries of chapters 4 and 7
+# luigi's LocalTarget writes to <path>-luigi-tmp-<9 or 10 digits> first and
+# renames it when done; a run that is killed leaves that file behind.
+LUIGI_TMP = re.compile(r".+-luigi-tmp-\d{9,10}")
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,11 @@ class Chapter:
     # luigi settings with which the tests run the documented command quickly,
     # unchanged (luigi reads them from LUIGI_CONFIG_PATH, after ./luigi.cfg).
     quick: str = ""
+    # Every file the chapter's tasks write, relative to the chapter folder: a
+    # folder, then a regular expression for the file name (hello_world.txt,
+    # dummy-outputs/work-\d+-\d+\.txt). The one list of what the workshop
+    # writes: `make clean` removes exactly these, and copies leave them behind.
+    writes: tuple = ()
 
     def folder(self, tree=EXERCISES):
         """The chapter folder in a tree: the repo root (exercises) or solutions/."""
@@ -37,27 +54,70 @@ class Chapter:
     def tests(self):
         return ROOT / "tests" / f"test_{self.number}_{self.name.lower()}.py"
 
+    def generated(self, relative):
+        """Whether a path relative to the chapter folder is a file that the
+        chapter's tasks write, or luigi's temporary file of one."""
+        path = PurePosixPath(relative)
+        name = path.name.split("-luigi-tmp-")[0] if LUIGI_TMP.fullmatch(path.name) else path.name
+        for pattern in self.writes:
+            folder, _, regex = pattern.rpartition("/")
+            if str(path.parent) == (folder or ".") and re.fullmatch(regex, name):
+                return True
+        return False
+
+    def output_folders(self):
+        """The folders the outputs go in, relative to the chapter folder, deepest first."""
+        folders = set()
+        for pattern in self.writes:
+            folder = PurePosixPath(pattern.rpartition("/")[0])
+            folders.update(p for p in [folder, *folder.parents] if str(p) != ".")
+        return sorted(folders, key=lambda p: (-len(p.parts), str(p)))
+
     def copy(self, tree, destination):
         """Copy the chapter folder to destination, leaving generated outputs
         behind (so that a copy never starts out "complete")."""
-        shutil.copytree(
-            self.folder(tree),
-            destination,
-            ignore=lambda _, names: [n for n in names if n == "__pycache__" or generated(n)],
-        )
+        source = self.folder(tree)
+
+        def left_behind(folder, names):
+            here = Path(folder).relative_to(source)
+            return [n for n in names if n == "__pycache__" or self.generated(here / n) or LUIGI_TMP.fullmatch(n)]
+
+        shutil.copytree(source, destination, ignore=left_behind)
+        for folder in self.output_folders():  # copied, but holding no output now
+            with contextlib.suppress(OSError):
+                (Path(destination) / folder).rmdir()
         return destination
 
 
 CHAPTERS = [
     Chapter(1, "Basics", "python main.py Hello --local-scheduler"),
-    Chapter(2, "CreateOutput", "python main.py Hello --local-scheduler", then="cat hello_world.txt"),
-    Chapter(3, "Parameters", "python main.py Hello --local-scheduler --name Belgrade", then="cat hello-Belgrade-*.txt"),
-    Chapter(4, "Dependencies", "python main.py TopSongs --tld rs --local-scheduler", then="cat top-rs.file"),
+    Chapter(
+        2,
+        "CreateOutput",
+        "python main.py Hello --local-scheduler",
+        then="cat hello_world.txt",
+        writes=(r"hello_world\.txt",),
+    ),
+    Chapter(
+        3,
+        "Parameters",
+        "python main.py Hello --local-scheduler --name Belgrade",
+        then="cat hello-Belgrade-*.txt",
+        writes=(rf"hello-.+-{DATE}\.txt",),
+    ),
+    Chapter(
+        4,
+        "Dependencies",
+        "python main.py TopSongs --tld rs --local-scheduler",
+        then="cat top-rs.file",
+        writes=(r"plays\.tsv", rf"top-{TLD}\.file"),
+    ),
     Chapter(
         5,
         "WordCount",
         "python main.py WordCount --date-interval 2026-W45 --local-scheduler",
         then="head -n 5 wordcount-2026-W45.tsv",
+        writes=(rf"wordcount-{INTERVAL}\.tsv", rf"wordcount-parallel-{INTERVAL}\.tsv", rf"daycount-{DATE}\.tsv"),
     ),
     Chapter(
         6,
@@ -66,12 +126,19 @@ CHAPTERS = [
         then="cat dummy-outputs/report.txt",
         needs_luigid=True,
         quick="[pace]\nseconds = 0.04\n",
+        writes=(r"dummy-outputs/work-\d+-\d+\.txt", r"dummy-outputs/merge-\d+\.txt", r"dummy-outputs/report\.txt"),
     ),
     Chapter(
         7,
         "Extensions",
         "python main.py Chart --week 2026-W48 --local-scheduler",
         then="cat output/Chart/week=2026-W48.tsv",
+        writes=(
+            rf"output/Plays/country={TLD},week={WEEK}\.tsv",
+            rf"output/Chart/week={WEEK}\.tsv",
+            r"output/plays\.db",
+            r"output/plays\.db-journal",  # SQLite's, while a transaction is open
+        ),
     ),
 ]
 
@@ -83,14 +150,6 @@ def find(name):
             return chapter
     known = ", ".join(c.name for c in CHAPTERS)
     raise SystemExit(f"error: there is no chapter {name!r}. The chapters are: {known}")
-
-
-def generated(name):
-    """Whether a file name is a generated output: it matches a pattern of .gitignore."""
-    patterns = [line.strip() for line in (ROOT / ".gitignore").read_text().splitlines()]
-    # A pattern like /Extensions/output/ names a folder in one place: match its last part.
-    names = [p.rstrip("/").rsplit("/", 1)[-1] for p in patterns if p and not p.startswith(("#", "/."))]
-    return any(fnmatch(name, n) for n in names)
 
 
 def command_env(tmpdir=None, config=None):

@@ -2,10 +2,19 @@
 `make luigid` and `make luigid-stop`, for `make run`, `make images` and
 `make bench`, and for the tests.
 
-luigid runs in the background, bound to 127.0.0.1 only (never to every
-network interface: the workshop runs on conference wifi), with everything it
-keeps in one folder: its pid file, its log, and its state file (without
---state-path, luigid forgets every task when it stops).
+luigid runs in the background, bound to 127.0.0.1 only: without --address,
+luigid listens on every network interface, with no login, and the workshop
+runs on conference wifi. Everything it keeps is in one folder: its pid file,
+its log, and its state file (without --state-path, luigid would keep its
+state in /var/lib/luigi-server/state.pickle, and only log a warning where it
+cannot write there). The state file keeps the tasks across a restart, but
+not for ever: luigid drops a finished task about 11 minutes after its last
+worker left ([scheduler] worker_disconnect_delay, 60 s, then remove_delay,
+600 s), whatever the file holds.
+
+luigid reads the workshop's configuration, luigi.cfg at the top of the repo
+(as LUIGI_CONFIG_PATH): its [scheduler] and [resources] sections are
+luigid's to apply, not the workers'.
 
     python -m tools.luigid start [--port N] [--folder DIR]
     python -m tools.luigid stop [--folder DIR]
@@ -18,6 +27,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -33,6 +43,9 @@ from tools.chapters import ROOT
 
 FOLDER = ROOT / ".luigid"
 ADDRESS = "127.0.0.1"
+CONFIG = ROOT / "luigi.cfg"  # the configuration every luigid started here reads
+# HTTP to a luigid on this machine, never through a proxy from http_proxy.
+LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class LuigidError(Exception):
@@ -53,8 +66,31 @@ class Luigid:
     def api(self, method, **arguments):
         """Call luigid's HTTP API, the one its web UI uses: GET /api/<method>?data=<arguments as JSON>."""
         query = urllib.parse.urlencode({"data": json.dumps(arguments)})
-        with urllib.request.urlopen(f"{self.url}api/{method}?{query}", timeout=10) as response:
+        with LOCAL.open(f"{self.url}api/{method}?{query}", timeout=10) as response:
             return json.load(response)["response"]
+
+    def setting(self, name, config=CONFIG):
+        """A [scheduler] setting as luigid reads it: asked of luigi in luigid's
+        environment and folder (for a luigid started with the default config)."""
+        code = f"import luigi.scheduler; print(luigi.scheduler.scheduler().{name})"
+        ask = [sys.executable, "-c", code]
+        return subprocess.run(
+            ask, cwd=self.folder, env=environment(config), capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    def cooldown_left(self):
+        """(seconds left, cool-down): how long until luigid lets a new run
+        claim every task it marked DONE. For [scheduler] stable_done_cooldown_secs
+        (10 s) after a task became DONE, luigid ignores a worker's claim that
+        it is PENDING (scheduler.py, add_task): that keeps two workers from
+        running one task twice, but a rerun whose outputs are gone gets those
+        tasks "not granted run permission"."""
+        done = self.api("task_list", status="DONE", limit=False)
+        newest = max((task["last_updated"] for task in done.values()), default=None)
+        if newest is None:
+            return 0.0, None
+        cooldown = float(self.setting("stable_done_cooldown_secs"))
+        return max(0.0, newest + cooldown - time.time()), cooldown
 
     def client_config(self, path, extra=""):
         return client_config(path, self.port, extra)
@@ -63,7 +99,7 @@ class Luigid:
         """Stop exactly this luigid (it saves its state on SIGTERM), and forget its pid file."""
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)
-        if not _wait_for_exit(self, timeout):
+        if not _wait_for_exit(self, timeout) and (self.process or _is_luigid(self.pid, self.folder)):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
             _wait_for_exit(self, timeout)
@@ -113,19 +149,34 @@ def port_is_free(port):
         return True
 
 
-def _is_luigid(pid):
-    """Whether pid is alive and a luigid (not some other program that got a recycled pid)."""
+def _arguments(pid):
+    """The command line pid runs, as a list of arguments, or None if it is gone."""
     try:
         os.kill(pid, 0)
     except (ProcessLookupError, PermissionError):
+        return None
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
+    ps = subprocess.run(["ps", "-ww", "-o", "command=", "-p", str(pid)], capture_output=True, text=True)  # macOS
+    return ps.stdout.split() if ps.returncode == 0 else None
+
+
+def state_path(folder):
+    return Path(folder) / "state.pickle"
+
+
+def _is_luigid(pid, folder):
+    """Whether pid is the luigid started from folder: a luigid (its program,
+    or the script its Python runs) with folder's --state-path. Not some other
+    program that got a recycled pid, nor one that merely mentions the folder
+    (`tail -f .luigid/luigid.log`), nor a luigid of another folder."""
+    arguments = _arguments(pid)
+    if not arguments:
         return False
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists():
-        with contextlib.suppress(OSError):
-            return "luigid" in cmdline.read_bytes().decode(errors="replace")
-        return False
-    ps = subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True)  # macOS
-    return "luigid" in ps.stdout
+    program = [Path(word).name for word in arguments[:2]]
+    # " ".join: on macOS, ps gives one line, which splits a folder with spaces.
+    expected = f" --state-path {state_path(Path(folder).resolve())}"
+    return "luigid" in program and expected in " ".join(["", *arguments])
 
 
 def running(folder=FOLDER):
@@ -137,15 +188,47 @@ def running(folder=FOLDER):
     except (OSError, ValueError):
         path.unlink(missing_ok=True)
         return None
-    if _is_luigid(pid):
+    if _is_luigid(pid, folder):
         return Luigid(Path(folder), port, pid)
     path.unlink(missing_ok=True)
     return None
 
 
+def check_port(port):
+    """port as an int, or LuigidError if it is not a port luigid could listen on."""
+    if not re.fullmatch(r"[0-9]+", str(port)) or not 1 <= int(port) <= 65535:
+        raise LuigidError(f"PORT must be a whole number from 1 to 65535, not {str(port)!r}.")
+    return int(port)
+
+
+def holder(port):
+    """The program that listens on TCP port, e.g. 'python3 (pid 1234)', when
+    this machine tells (Linux: /proc; elsewhere: lsof), else None."""
+    if Path("/proc/net/tcp").exists():
+        sockets = set()
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"]:
+            with contextlib.suppress(OSError):
+                for line in Path(table).read_text().splitlines()[1:]:
+                    fields = line.split()  # local address is hex ip:port; state 0A is LISTEN
+                    if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                        sockets.add(f"socket:[{fields[9]}]")
+        for fd in Path("/proc").glob("[0-9]*/fd/*"):
+            with contextlib.suppress(OSError):
+                if os.readlink(fd) in sockets:
+                    pid = int(fd.parent.parent.name)
+                    return f"{Path(f'/proc/{pid}/comm').read_text().strip()} (pid {pid})"
+        return None
+    with contextlib.suppress(OSError):
+        lsof = subprocess.run(["lsof", "-nP", f"-iTCP:{port}", "-sTCP:LISTEN", "-Fpc"], capture_output=True, text=True)
+        fields = {line[0]: line[1:] for line in reversed(lsof.stdout.splitlines()) if line[:1] in ("p", "c")}
+        if "p" in fields:
+            return f"{fields.get('c', 'a program')} (pid {fields['p']})"
+    return None
+
+
 def _answers(url):
     try:
-        with urllib.request.urlopen(url + "api/task_list?data={}", timeout=2) as response:
+        with LOCAL.open(url + "api/task_list?data={}", timeout=2) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
@@ -157,35 +240,60 @@ def _wait_for_exit(luigid, timeout):
         if luigid.process is not None:
             if luigid.process.poll() is not None:
                 return True
-        elif not _is_luigid(luigid.pid):
+        elif _has_exited(luigid.pid, luigid.folder):
             return True
         time.sleep(0.05)
     return False
 
 
-def start(folder=FOLDER, port=None, timeout=30):
+def _has_exited(pid, folder):
+    """Whether the luigid that ran as pid is gone: pid is free, a zombie, or
+    another program's now. (A process half-way through exiting has no command
+    line any more, but has not exited yet.)"""
+    arguments = _arguments(pid)
+    if arguments:
+        return not _is_luigid(pid, folder)
+    if arguments is None:
+        return True
+    with contextlib.suppress(OSError):  # Linux: the state follows the ")" that ends the program's name
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    return True
+
+
+def environment(config=CONFIG):
+    """The environment luigid runs in: this one, but with config as its only
+    luigi configuration (luigi reads LUIGI_CONFIG_PATH; luigid's folder holds no luigi.cfg)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LUIGI_")}
+    env["LUIGI_CONFIG_PATH"] = str(config)
+    return env
+
+
+def start(folder=FOLDER, port=None, timeout=30, config=CONFIG):
     """Start luigid in the background and wait until it answers. Returns a
-    Luigid; raises LuigidError, with what to do, if it cannot start."""
+    Luigid; raises LuigidError, with what to do, if it cannot start. config
+    is the luigi configuration luigid reads (the workshop's, by default)."""
     folder = Path(folder).resolve()
-    port = port or configured_port()
+    port = configured_port() if port is None else check_port(port)
     already = running(folder)
     if already:
         raise LuigidError(
             f"luigid is already running (pid {already.pid}), at {already.url}\nStop it first with `make luigid-stop`."
         )
     if not port_is_free(port):
+        program = holder(port)
         raise LuigidError(
-            f"port {port} is taken by another program, so luigid cannot listen on it.\n"
+            f"port {port} is taken by {program or 'another program'}, so luigid cannot listen on it.\n"
             f"Pick another port, e.g. `make luigid PORT={port + 1}`, and give the workers the same one:\n"
             f"    python main.py --workers 4 --scheduler-port {port + 1}"
         )
     folder.mkdir(parents=True, exist_ok=True)
     luigid = Path(sys.executable).with_name("luigid")
-    command = [str(luigid), "--address", ADDRESS, "--port", str(port), "--state-path", str(folder / "state.pickle")]
+    command = [str(luigid), "--address", ADDRESS, "--port", str(port), "--state-path", str(state_path(folder))]
     with open(logfile(folder), "ab") as log:
         process = subprocess.Popen(
             command,
             cwd=folder,
+            env=environment(config),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -231,7 +339,7 @@ def shown(path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Start or stop luigi's central scheduler, luigid, in the background.")
     parser.add_argument("action", choices=["start", "stop"])
-    parser.add_argument("--port", type=int, help="port to listen on (default: luigi's default-scheduler-port, 8082)")
+    parser.add_argument("--port", help="port to listen on, 1 to 65535 (default: luigi's scheduler_port, 8082)")
     parser.add_argument("--folder", default=str(FOLDER), help="where its pid file, log and state go")
     args = parser.parse_args(argv)
     folder = Path(args.folder).resolve()

@@ -1,17 +1,18 @@
 """`make reset CHAPTER=Name`: put a chapter's exercise back to its blanks
 (`CHAPTER=all`: every chapter, e.g. between two sessions of the workshop).
 
-The attendee's version is first saved beside it as
+The attendee's version is first saved beside it, byte for byte, as
 <Chapter>/main.py.saved-<date>-<time>; an earlier save is never overwritten.
-The blank version is the one in the last commit (git), so nothing but
-main.py changes.
+The blank version is the exercise as published: its solution with the
+answers taken out (tools/blanks.py), so it needs no git and does not depend
+on what the attendee committed. Nothing but main.py changes.
 """
 
-import subprocess
 import sys
 from datetime import datetime
 
-from tools.chapters import CHAPTERS, ROOT, find
+from tools.blanks import exercise_from
+from tools.chapters import CHAPTERS, ROOT, SOLUTIONS, find
 
 
 def main(argv):
@@ -22,14 +23,22 @@ def main(argv):
     return 0
 
 
+def published(chapter):
+    """The chapter's exercise as published, as bytes: made from its solution."""
+    solution = chapter.folder(SOLUTIONS) / "main.py"
+    try:
+        return exercise_from(solution.read_text(encoding="utf-8")).encode("utf-8")
+    except OSError as error:
+        raise SystemExit(f"error: cannot read the solution {solution.relative_to(ROOT)}: {error.strerror}") from None
+
+
 def reset(chapter):
     exercise = chapter.folder() / "main.py"
     relative = exercise.relative_to(ROOT).as_posix()
-    blank = subprocess.run(["git", "show", f"HEAD:{relative}"], cwd=ROOT, capture_output=True, text=True)
-    if blank.returncode != 0:
-        raise SystemExit(f"error: cannot read the blank {relative} from git: {blank.stderr.strip()}")
-    current = exercise.read_text() if exercise.exists() else None
-    if current == blank.stdout:
+    blank = published(chapter)
+    current = exercise.read_bytes() if exercise.exists() else None
+    # Line endings aside: a checkout with CRLF line endings is still the published exercise.
+    if current is not None and current.replace(b"\r\n", b"\n") == blank:
         print(f"{relative} is already blank: nothing to do.")
         return
     if current is not None:
@@ -38,9 +47,9 @@ def reset(chapter):
         while saved.exists():
             n += 1
             saved = exercise.with_name(f"main.py.saved-{stamp}-{n}")
-        saved.write_text(current)
+        saved.write_bytes(current)
         print(f"Saved your version as {saved.relative_to(ROOT)}")
-    exercise.write_text(blank.stdout)
+    exercise.write_bytes(blank)
     print(f"{relative} is back to its blanks.")
 
 

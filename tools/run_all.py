@@ -9,6 +9,7 @@ import contextlib
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from tools import luigid
@@ -28,6 +29,16 @@ def scheduler_for(chapter, scratch):
     scheduler = shared or luigid.start_on_free_port(Path(scratch) / f"luigid-{chapter.name}")
     print(f"(watch it at {scheduler.url}", end="")
     print(", the luigid of `make luigid`)" if shared else "; `make luigid` first keeps one running on port 8082)")
+    if shared:  # it may have finished this chapter's tasks moments ago, in an earlier make run
+        left, cooldown = shared.cooldown_left()
+        if left > 0:
+            print(
+                f"(waiting {left:.1f} s: luigid marked a task done {cooldown - left:.1f} s ago, and for {cooldown:g} s"
+                " after that it ignores a run that says the task is pending, [scheduler] stable_done_cooldown_secs;"
+                " this run starts with none of the outputs)"
+            )
+            sys.stdout.flush()
+            time.sleep(left)
     sys.stdout.flush()
     try:
         yield scheduler.client_config(Path(scratch) / f"luigi-{chapter.name}.cfg")

@@ -1,0 +1,101 @@
+"""`make clean`: remove what the workshop wrote, and nothing else.
+
+That is, in each chapter folder of both trees (the exercises and solutions/):
+the files the chapter's tasks write (the `writes` of tools/chapters.py),
+luigi's leftover temporary files, the output folders once they are empty,
+and __pycache__; and the repo's own scratch folders. A file of your own
+stays, whatever its name, wherever it is, whatever git ignores: this works
+from the file names alone, with or without git.
+
+It keeps .venv* (the virtual environments), .luigid/ (a luigid may be running
+from it) and .workshop/ (what `make hint` remembers).
+
+    python -m tools.clean           # the whole repo
+    python -m tools.clean FOLDER    # one chapter folder (chapter 6's own `make clean`)
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from tools.chapters import CHAPTERS, EXERCISES, LUIGI_TMP, ROOT, SOLUTIONS
+
+# Folders at the top of the repo that only the workshop's commands write to.
+SCRATCH = [".console", ".scale-out", ".pytest_cache", ".ruff_cache"]
+# The repo's own code, whose bytecode Python caches in __pycache__.
+CODE = ["tools", "tests", "bench"]
+
+
+def chapter_leftovers(chapter, folder):
+    """What the chapter's tasks (and Python, and luigi) left in folder, one of its chapter folders."""
+    found = []
+    for here, dirs, files in os.walk(folder):
+        here = Path(here)
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+        relative = here.relative_to(folder)
+        found += [here / f for f in sorted(files) if chapter.generated(relative / f) or LUIGI_TMP.fullmatch(f)]
+    if (folder / "__pycache__").is_dir():
+        found.append(folder / "__pycache__")
+    return found
+
+
+def remove(path):
+    """Remove a file or folder; returns how to show it (a folder with a trailing /)."""
+    shown = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+        return shown + "/"
+    path.unlink()
+    return shown
+
+
+def clean_chapter(chapter, folder):
+    """Remove the chapter's leftovers from folder; returns what went."""
+    removed = [remove(path) for path in chapter_leftovers(chapter, folder)]
+    for relative in chapter.output_folders():  # deepest first, so output/ goes after output/Chart/
+        path = folder / relative
+        if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+            removed.append(remove(path))
+    return removed
+
+
+def clean_repo():
+    """Remove the leftovers of every chapter folder in both trees, and the repo's scratch."""
+    removed = []
+    for tree in (EXERCISES, SOLUTIONS):
+        for chapter in CHAPTERS:
+            if chapter.folder(tree).is_dir():
+                removed += clean_chapter(chapter, chapter.folder(tree))
+    caches = [path for code in CODE for path in sorted((ROOT / code).rglob("__pycache__"))]
+    for path in [*(ROOT / name for name in SCRATCH), *caches]:
+        if path.exists() or path.is_symlink():
+            removed.append(remove(path))
+    return removed
+
+
+def which_chapter(folder):
+    """The chapter whose folder (in either tree) folder is, or SystemExit."""
+    for tree in (EXERCISES, SOLUTIONS):
+        for chapter in CHAPTERS:
+            if chapter.folder(tree).resolve() == folder:
+                return chapter
+    raise SystemExit(f"error: {folder} is not a chapter folder of this repo ({ROOT})")
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise SystemExit("usage: python -m tools.clean [CHAPTER_FOLDER]")
+    if argv:
+        folder = Path(argv[0]).resolve()
+        removed = clean_chapter(which_chapter(folder), folder)
+    else:
+        removed = clean_repo()
+    for shown in removed:
+        print(f"removed {shown}")
+    print(f"Removed {len(removed)} generated files and folders." if removed else "Nothing to remove.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
