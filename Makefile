@@ -16,7 +16,7 @@ PORT =
 # The hint level for `make hint`, 1 to 3 (default: one more than last time).
 LEVEL =
 
-.PHONY: help setup run check hint test lint test-all clean reset console luigid luigid-stop bench images
+.PHONY: help setup run check hint watch test lint test-all clean reset console luigid luigid-stop bench images
 
 help: ## list the commands
 	@echo "Batch data processing with luigi. Commands:"
@@ -43,6 +43,9 @@ check: $(BIN)/.installed ## check your exercises (all, or CHAPTER=Name)
 
 hint: $(BIN)/.installed ## a hint for your next blank; again for more (CHAPTER=Name, LEVEL=1-3)
 	@$(BIN)/python -m tools.hint $(CHAPTER) $(if $(LEVEL),--level $(LEVEL))
+
+watch: $(BIN)/.installed ## check again each time you save a chapter's main.py (Ctrl-C stops)
+	@$(BIN)/python -m tools.watch
 
 test: lint ## the maintainers' and CI's test suite
 	$(BIN)/python -m pytest
