@@ -16,7 +16,7 @@ PORT =
 # The hint level for `make hint`, 1 to 3 (default: one more than last time).
 LEVEL =
 
-.PHONY: help setup run check hint watch test lint test-all clean reset console luigid luigid-stop bench images
+.PHONY: help setup doctor run check hint watch test lint test-all clean reset console luigid luigid-stop bench images
 
 help: ## list the commands
 	@echo "Batch data processing with luigi. Commands:"
@@ -34,6 +34,9 @@ $(BIN)/.installed: requirements.txt
 	@touch $@
 
 setup: $(BIN)/.installed ## create .venv and install what the workshop needs
+
+doctor: $(BIN)/.installed ## check that this laptop is ready for the workshop (PORT=8082)
+	@$(BIN)/python -m tools.doctor --venv "$(VENV)" --python "$(PYTHON)" $(if $(PORT),--port $(PORT))
 
 run: $(BIN)/.installed ## run every chapter's solution, live, as on stage
 	@$(BIN)/python -m tools.run_all

@@ -8,7 +8,6 @@ import shutil
 
 import pytest
 
-from tests.test_tooling import repo, sh  # noqa: F401 (fixtures)
 from tools import check, hint
 from tools.blanks import answer, exercise_from, todos
 from tools.chapters import CHAPTERS, SOLUTIONS
@@ -92,7 +91,7 @@ def headers(output):
     return [line for line in output.splitlines() if line.startswith("Hint ")]
 
 
-def test_asking_again_shows_the_next_level_up_to_the_answer(repo, sh):  # noqa: F811
+def test_asking_again_shows_the_next_level_up_to_the_answer(repo, sh):
     basics = CHAPTERS[0]
     first = todos((basics.folder(repo) / "main.py").read_text())[0]
     place = f"for {basics.name}/main.py:{first.line}, TODO {first.number}: {first.text}"
@@ -113,7 +112,7 @@ def test_asking_again_shows_the_next_level_up_to_the_answer(repo, sh):  # noqa: 
     assert status == "", "the hint levels seen are kept in a git-ignored folder"
 
 
-def test_the_hint_moves_on_with_the_blanks_and_chapters(repo, sh):  # noqa: F811
+def test_the_hint_moves_on_with_the_blanks_and_chapters(repo, sh):
     basics, following = CHAPTERS[0], CHAPTERS[1]
     shutil.copy(basics.folder(SOLUTIONS) / "main.py", basics.folder(repo) / "main.py")
     result = sh("make hint", repo)
@@ -143,7 +142,7 @@ class Checker:
         return self.failing.get(chapter.name, {})
 
 
-def test_a_blank_that_is_filled_in_but_wrong_gets_the_hint_first(repo, monkeypatch, capsys):  # noqa: F811
+def test_a_blank_that_is_filled_in_but_wrong_gets_the_hint_first(repo, monkeypatch, capsys):
     basics = CHAPTERS[0]
     main = basics.folder(repo) / "main.py"
     main.write_text(exercise_from(solution(basics), {2}).replace('print("Hello World")', 'print("Hello, World")'))
@@ -159,7 +158,7 @@ def test_a_blank_that_is_filled_in_but_wrong_gets_the_hint_first(repo, monkeypat
     assert checker.asked == [(basics.name, repo)]
 
 
-def test_a_failure_tied_to_no_blank_is_said_in_words(repo, monkeypatch, capsys):  # noqa: F811
+def test_a_failure_tied_to_no_blank_is_said_in_words(repo, monkeypatch, capsys):
     for chapter in CHAPTERS[:2]:
         shutil.copy(chapter.folder(SOLUTIONS) / "main.py", chapter.folder(repo) / "main.py")
     checker = Checker({CHAPTERS[1].name: {0: "hello_world.txt should be written atomically"}})
