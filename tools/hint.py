@@ -118,7 +118,8 @@ def show(blank, level, more):
     print()
     body = text(blank, level)
     if level == LEVELS:
-        print("The answer, in place of the line raise NotImplementedError(...):\n")
+        replaced = "your lines for it" if blank.failing else "the line raise NotImplementedError(...)"
+        print(f"The answer, in place of {replaced}:\n")
     print("\n".join(f"    {line}" if line else "" for line in body.splitlines()))
     print()
     if level < LEVELS:
@@ -132,7 +133,7 @@ def main(argv=None):
     parser.add_argument("chapter", nargs="?", help="hint for this chapter (default: the first one not done)")
     parser.add_argument("--level", type=int, choices=range(1, LEVELS + 1), help="show this level")
     parser.add_argument("--tree", default=str(EXERCISES), help="folder with the chapter folders (default: the repo)")
-    parser.add_argument("--first", action="store_true", help="show level 1 unless more was shown (for make watch)")
+    parser.add_argument("--first", action="store_true", help="show level 1, counted as seen (for make watch)")
     args = parser.parse_args(argv)
     sys.dont_write_bytecode = True  # never leave __pycache__ in the attendee's folders
 
