@@ -9,6 +9,7 @@ blank (`make hint` shows more). Ctrl-C stops it.
 import argparse
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -49,26 +50,41 @@ def run(args):
     return subprocess.Popen([sys.executable, "-m", *args], stdout=subprocess.PIPE, text=True, start_new_session=True)
 
 
+@contextlib.contextmanager
+def ctrl_c_held_back():
+    """Hold a Ctrl-C back until the block ends. A Ctrl-C while subprocess
+    starts a process would leave that process running, unknown to the watcher."""
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
+
+
 def check_and_hint(tree):
     """Print the progress table, then the first hint for the next blank. Both
     start at once, so that the hint (whose checker may run a chapter's tests
     too) is ready when the table is."""
     started = []
     try:
-        check = run(["tools.check", "--tree", str(tree)])
-        started.append(check)
-        hint = run(["tools.hint", "--first", "--tree", str(tree)])
-        started.append(hint)
+        with ctrl_c_held_back():
+            started.append(run(["tools.check", "--tree", str(tree)]))
+            started.append(run(["tools.hint", "--first", "--tree", str(tree)]))
+        check, hint = started
         for line in check.stdout:
             print(line, end="", flush=True)
         check.wait()
         print()
         print(hint.communicate()[0], end="", flush=True)
     finally:
-        for process in started:
-            if process.poll() is None:
-                process.terminate()
-                process.wait()
+        with ctrl_c_held_back():
+            for process in started:
+                if process.poll() is None:
+                    process.terminate()
+                    process.wait()
 
 
 def main(argv=None):
