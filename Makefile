@@ -13,8 +13,10 @@ CHAPTER ?=
 # The port for `make luigid`, e.g. make luigid PORT=8083 (default: 8082, the
 # port luigi's workers look for). Set here so a PORT in the environment is ignored.
 PORT =
+# The hint level for `make hint`, 1 to 3 (default: one more than last time).
+LEVEL =
 
-.PHONY: help setup run check test lint test-all clean reset console luigid luigid-stop bench images
+.PHONY: help setup doctor run check hint watch test lint test-all clean reset console luigid luigid-stop bench images
 
 help: ## list the commands
 	@echo "Batch data processing with luigi. Commands:"
@@ -33,11 +35,20 @@ $(BIN)/.installed: requirements.txt
 
 setup: $(BIN)/.installed ## create .venv and install what the workshop needs
 
+doctor: $(BIN)/.installed ## check that this laptop is ready for the workshop (PORT=8082)
+	@$(BIN)/python -m tools.doctor --venv "$(VENV)" --python "$(PYTHON)" $(if $(PORT),--port $(PORT))
+
 run: $(BIN)/.installed ## run every chapter's solution, live, as on stage
 	@$(BIN)/python -m tools.run_all
 
 check: $(BIN)/.installed ## check your exercises (all, or CHAPTER=Name)
 	@$(BIN)/python -m tools.check $(CHAPTER)
+
+hint: $(BIN)/.installed ## a hint for your next blank; again for more (CHAPTER=Name, LEVEL=1-3)
+	@$(BIN)/python -m tools.hint $(CHAPTER) $(if $(LEVEL),--level $(LEVEL))
+
+watch: $(BIN)/.installed ## check again each time you save a chapter's main.py (Ctrl-C stops)
+	@$(BIN)/python -m tools.watch
 
 test: lint ## the maintainers' and CI's test suite
 	$(BIN)/python -m pytest

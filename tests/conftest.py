@@ -14,7 +14,7 @@ import pytest
 
 from tools import luigid as luigid_tool
 from tools.blanks import open_todos, todos
-from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, command_env, find
+from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, command_env, find, fresh_repo
 
 # In-process runs read the workshop's luigi.cfg, wherever the test runs. Set
 # before luigi is imported; documented commands do not get it (see command_env).
@@ -58,6 +58,35 @@ def luigid(tmp_path):
     scheduler = luigid_tool.start_on_free_port(tmp_path / "luigid")
     yield scheduler
     scheduler.stop()
+
+
+@pytest.fixture
+def sh(tmp_path):
+    """Run a shell command as a user would; its temporary files (and luigi's
+    pid locks) go to this test's folder."""
+
+    def run(command, cwd, config=None):
+        return subprocess.run(
+            command,
+            shell=True,
+            cwd=cwd,
+            env=command_env(tmp_path / "tmp", config),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=600,
+        )
+
+    return run
+
+
+@pytest.fixture
+def repo(tmp_path, sh):
+    """A fresh clone: the exercises with their blanks, committed to git."""
+    path = fresh_repo(tmp_path / "repo", solved=False)
+    git = "git -c user.name=attendee -c user.email=attendee@example.invalid"
+    assert sh(f"git init -q && git add -A && {git} commit -qm clone", path).returncode == 0
+    return path
 
 
 class ChapterUnderTest:

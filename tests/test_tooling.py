@@ -11,36 +11,7 @@ import pytest
 
 from tools import luigid
 from tools.blanks import todos
-from tools.chapters import CHAPTERS, ROOT, SOLUTIONS, command_env, fresh_repo
-
-
-@pytest.fixture
-def sh(tmp_path):
-    """Run a shell command as a user would; its temporary files (and luigi's
-    pid locks) go to this test's folder."""
-
-    def run(command, cwd, config=None):
-        return subprocess.run(
-            command,
-            shell=True,
-            cwd=cwd,
-            env=command_env(tmp_path / "tmp", config),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=600,
-        )
-
-    return run
-
-
-@pytest.fixture
-def repo(tmp_path, sh):
-    """A fresh clone: the exercises with their blanks, committed to git."""
-    path = fresh_repo(tmp_path / "repo", solved=False)
-    git = "git -c user.name=attendee -c user.email=attendee@example.invalid"
-    assert sh(f"git init -q && git add -A && {git} commit -qm clone", path).returncode == 0
-    return path
+from tools.chapters import CHAPTERS, ROOT, SOLUTIONS
 
 
 def solve(repo, chapter):

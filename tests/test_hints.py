@@ -1,0 +1,169 @@
+"""make hint: three levels for every blank, none of the first two giving the
+answer away, and the level that goes up each time it is asked again."""
+
+import importlib.util
+import json
+import re
+import shutil
+
+import pytest
+
+from tools import check, hint
+from tools.blanks import answer, exercise_from, todos
+from tools.chapters import CHAPTERS, SOLUTIONS
+from tools.hints import HINTS, LUIGI, PYTHON
+
+BLANKS = [
+    (chapter, todo) for chapter in CHAPTERS for todo in todos((chapter.folder(SOLUTIONS) / "main.py").read_text())
+]
+
+# The pages of luigi's documentation, from the doc/ folder of its repository
+# (the api/ pages are made from the modules, one page each).
+LUIGI_PAGES = {
+    "index.html",
+    "workflows.html",
+    "tasks.html",
+    "parameters.html",
+    "running_luigi.html",
+    "central_scheduler.html",
+    "execution_model.html",
+    "luigi_patterns.html",
+    "configuration.html",
+}
+
+
+def blank_id(item):
+    return f"{item[0].name}-{item[1].number}"
+
+
+def solution(chapter):
+    return (chapter.folder(SOLUTIONS) / "main.py").read_text()
+
+
+def squeezed(text):
+    return re.sub(r"\s+", "", text)
+
+
+def test_every_chapter_has_hints_for_its_blanks_and_no_others():
+    assert set(HINTS) == {chapter.name for chapter in CHAPTERS}
+    for chapter in CHAPTERS:
+        assert set(HINTS[chapter.name]) == {todo.number for todo in todos(solution(chapter))}, chapter.name
+
+
+@pytest.mark.parametrize("item", BLANKS, ids=blank_id)
+def test_every_blank_has_three_levels_and_the_third_is_its_answer(item):
+    chapter, todo = item
+    blank = hint.Blank(chapter, todo, chapter.folder() / "main.py")
+    what, how, the_answer = (hint.text(blank, level) for level in (1, 2, 3))
+    assert what.strip() and how.strip()
+    assert what.splitlines()[-1] == f"See {HINTS[chapter.name][todo.number].link}"
+    assert the_answer == answer(solution(chapter), todo.number)
+    for text in (what, how):
+        assert len(text.splitlines()) <= 3, f"{blank_id(item)}: a hint level is at most 3 lines"
+        assert all(len(line) <= 110 for line in text.splitlines()), f"{blank_id(item)}: lines fit a terminal"
+
+
+@pytest.mark.parametrize("item", BLANKS, ids=blank_id)
+def test_levels_one_and_two_never_hold_a_line_of_the_answer(item):
+    chapter, todo = item
+    blank = hint.Blank(chapter, todo, chapter.folder() / "main.py")
+    for line in answer(solution(chapter), todo.number).splitlines():
+        for level in (1, 2):
+            assert squeezed(line) not in squeezed(hint.text(blank, level)), f"level {level} gives away: {line}"
+
+
+@pytest.mark.parametrize("item", BLANKS, ids=blank_id)
+def test_every_link_names_a_page_that_exists(item):
+    link = HINTS[item[0].name][item[1].number].link
+    page = link.split("#")[0]
+    if page.startswith(LUIGI + "api/"):
+        module = page.removeprefix(LUIGI + "api/").removesuffix(".html")
+        assert importlib.util.find_spec(module), f"luigi has no module {module}, so no page {page}"
+    elif page.startswith(LUIGI):
+        assert page.removeprefix(LUIGI) in LUIGI_PAGES, page
+    else:
+        assert page.startswith(PYTHON), f"{link}: luigi's documentation, or Python's"
+        path = page.removeprefix(PYTHON)
+        assert path == "howto/sorting.html" or importlib.util.find_spec(path.removeprefix("library/")[:-5]), page
+
+
+def headers(output):
+    return [line for line in output.splitlines() if line.startswith("Hint ")]
+
+
+def test_asking_again_shows_the_next_level_up_to_the_answer(repo, sh):
+    basics = CHAPTERS[0]
+    first = todos((basics.folder(repo) / "main.py").read_text())[0]
+    place = f"for {basics.name}/main.py:{first.line}, TODO {first.number}: {first.text}"
+    outputs = [sh("make hint", repo) for _ in range(4)]
+    assert all(result.returncode == 0 for result in outputs), outputs[0].stdout
+    assert [headers(result.stdout) for result in outputs] == [[f"Hint {level} of 3 {place}"] for level in (1, 2, 3, 3)]
+    assert "make hint again for more (level 3 is the answer)" in outputs[0].stdout
+    assert HINTS[basics.name][1].link in outputs[0].stdout
+    assert HINTS[basics.name][1].how.splitlines()[0] in outputs[1].stdout
+    for line in answer(solution(basics), 1).splitlines():
+        assert f"    {line}" in outputs[2].stdout.splitlines()
+
+    picked = sh("make hint LEVEL=1", repo)
+    assert headers(picked.stdout) == [f"Hint 1 of 3 {place}"]
+    assert headers(sh("make hint", repo).stdout) == [f"Hint 2 of 3 {place}"], "picking a level starts from there"
+    assert json.loads((repo / ".workshop" / "hints.json").read_text()) == {f"{basics.name}:1": 2}
+    status = sh("git status --porcelain --untracked-files=all", repo).stdout
+    assert status == "", "the hint levels seen are kept in a git-ignored folder"
+
+
+def test_the_hint_moves_on_with_the_blanks_and_chapters(repo, sh):
+    basics, following = CHAPTERS[0], CHAPTERS[1]
+    shutil.copy(basics.folder(SOLUTIONS) / "main.py", basics.folder(repo) / "main.py")
+    result = sh("make hint", repo)
+    first, second = todos(solution(following))[:2]
+    assert headers(result.stdout) == [f"Hint 1 of 3 for {following.name}/main.py:{first.line}, TODO 1: {first.text}"]
+
+    main = following.folder(repo) / "main.py"
+    main.write_text(exercise_from(solution(following), {second.number}))  # the first blank filled in
+    second_line = todos(main.read_text())[1].line
+    result = sh(f"make hint CHAPTER={following.name} LEVEL=2", repo)
+    assert headers(result.stdout) == [f"Hint 2 of 3 for {following.name}/main.py:{second_line}, TODO 2: {second.text}"]
+    assert f"make hint CHAPTER={following.name} again for more" in result.stdout
+
+    filled = sh(f"make hint CHAPTER={basics.name}", repo)
+    assert filled.returncode == 0 and not headers(filled.stdout)
+    assert f"{basics.name} has no open blank: make check CHAPTER={basics.name} says" in filled.stdout
+
+
+class Checker:
+    """tools.check.failing_blanks as the checker will provide it: what its tests reject, by blank."""
+
+    def __init__(self, failing):
+        self.failing, self.asked = failing, []
+
+    def __call__(self, chapter, tree):
+        self.asked.append((chapter.name, tree))
+        return self.failing.get(chapter.name, {})
+
+
+def test_a_blank_that_is_filled_in_but_wrong_gets_the_hint_first(repo, monkeypatch, capsys):
+    basics = CHAPTERS[0]
+    main = basics.folder(repo) / "main.py"
+    main.write_text(exercise_from(solution(basics), {2}).replace('print("Hello World")', 'print("Hello, World")'))
+    checker = Checker({basics.name: {1: "should print the line 'Hello World'", 2: "not filled in yet"}})
+    monkeypatch.setattr(check, "failing_blanks", checker, raising=False)
+    monkeypatch.setattr(hint, "STATE", repo / ".workshop" / "hints.json")
+
+    assert hint.main(["--tree", str(repo)]) == 0
+    shown = capsys.readouterr().out
+    first = todos(main.read_text())[0]
+    assert headers(shown) == [f"Hint 1 of 3 for {hint.shown(main)}:{first.line}, TODO 1: {first.text}"]
+    assert "not right yet: should print the line 'Hello World'" in shown
+    assert checker.asked == [(basics.name, repo)]
+
+
+def test_a_failure_tied_to_no_blank_is_said_in_words(repo, monkeypatch, capsys):
+    for chapter in CHAPTERS[:2]:
+        shutil.copy(chapter.folder(SOLUTIONS) / "main.py", chapter.folder(repo) / "main.py")
+    checker = Checker({CHAPTERS[1].name: {0: "hello_world.txt should be written atomically"}})
+    monkeypatch.setattr(check, "failing_blanks", checker, raising=False)
+    assert hint.main(["--tree", str(repo)]) == 0
+    shown = capsys.readouterr().out
+    assert f"{CHAPTERS[1].name} is not right yet: hello_world.txt should be written atomically" in shown
+    assert [name for name, _ in checker.asked] == [c.name for c in CHAPTERS[:2]], "chapter 1 is done: on to 2"

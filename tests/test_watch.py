@@ -1,0 +1,155 @@
+"""make watch, for real: a fresh copy of the repo, `make watch` running in it,
+a chapter's main.py saved as an editor saves it, and Ctrl-C, both with the
+system's file events and with polling (what WSL and containers get)."""
+
+import contextlib
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tools import watch
+from tools.blanks import todos
+from tools.chapters import CHAPTERS, SOLUTIONS, command_env, fresh_repo
+
+
+class Watcher:
+    """`make watch` in its own process group, as a terminal runs it, each line of its output timed."""
+
+    def __init__(self, repo, env):
+        self.process = subprocess.Popen(
+            ["make", "watch"],
+            cwd=repo,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.lines, self.seen = queue.Queue(), []
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        for line in self.process.stdout:
+            self.lines.put((time.monotonic(), line.rstrip("\n")))
+        self.lines.put((time.monotonic(), None))
+
+    def wait_for(self, text, timeout):
+        """The time at which a line holding text came out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                at, line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.seen.append(line)
+            if text in line:
+                return at
+        raise AssertionError(f"no line with {text!r} within {timeout} s; the output:\n" + "\n".join(self.seen))
+
+    def interrupt(self):
+        """Ctrl-C: SIGINT to the whole foreground process group, here make's own."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        self.process.wait(timeout=30)
+        self.wait_for_end()
+        return self.process.returncode
+
+    def wait_for_end(self):
+        with self.process.stdout:
+            while (item := self.lines.get(timeout=30))[1] is not None:
+                self.seen.append(item[1])
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)  # make's group: the processes this test started
+            self.process.wait()
+
+
+def save(chapter, repo, atomically):
+    """Save a chapter's solution as its main.py, as editors save: a new file
+    renamed over the old one, or the same file written again."""
+    main = chapter.folder(repo) / "main.py"
+    if atomically:
+        shutil.copy(chapter.folder(SOLUTIONS) / "main.py", main.with_name("main.py.new"))
+        os.replace(main.with_name("main.py.new"), main)
+    else:
+        main.write_text((chapter.folder(SOLUTIONS) / "main.py").read_text())
+    return time.monotonic()
+
+
+def processes_in(folder):
+    """The pids of the processes whose command line names folder."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            if str(folder) in cmdline.read_bytes().decode(errors="replace"):
+                found.append(int(cmdline.parent.name))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("polling", "mode"), [("false", "on file events"), ("true", "looking every 0.3 s")], ids=["events", "polling"]
+)
+def test_watch_checks_again_on_save_and_stops_on_ctrl_c(tmp_path, polling, mode):
+    repo = fresh_repo(tmp_path / "repo", solved=False)
+    env = command_env(tmp_path / "tmp") | {"WATCHFILES_FORCE_POLLING": polling}
+    first, second = CHAPTERS[0], CHAPTERS[1]
+    watcher = Watcher(repo, env)
+    try:
+        watcher.wait_for(f"0 of {len(CHAPTERS)} chapters done.", timeout=120)
+        watcher.wait_for(f"Hint 1 of 3 for {first.name}/main.py:", timeout=10)
+        watcher.wait_for(f"Watching the {len(CHAPTERS)} chapters' main.py ({mode})", timeout=10)
+
+        saved = save(first, repo, atomically=polling == "false")
+        noticed = watcher.wait_for(f"Saved {first.name}/main.py: checking", timeout=10)
+        assert noticed - saved < 3, f"noticed the save after {noticed - saved:.1f} s"
+        checked = watcher.wait_for(f"1 of {len(CHAPTERS)} chapters done.", timeout=120)
+        assert any(line.split() == [str(first.number), first.name, "done"] for line in watcher.seen), watcher.seen
+        todo = todos((second.folder(repo) / "main.py").read_text())[0]
+        hinted = watcher.wait_for(f"Hint 1 of 3 for {second.name}/main.py:{todo.line}, TODO 1: {todo.text}", 10)
+        assert hinted - checked < 1.5, f"the hint came {hinted - checked:.1f} s after the table"
+        watcher.wait_for("Watching again", timeout=10)
+
+        if polling == "true":  # Ctrl-C in the middle of a check
+            save(second, repo, atomically=False)
+            watcher.wait_for(f"Saved {second.name}/main.py: checking", timeout=10)
+        returncode = watcher.interrupt()
+        output = "\n".join(watcher.seen)
+        assert returncode in (0, 130, -signal.SIGINT), output
+        assert watcher.seen[-1] == "Stopped watching."
+        assert "Traceback" not in output and "KeyboardInterrupt" not in output
+        assert processes_in(repo) == [], "the check that was running stopped too"
+    finally:
+        watcher.stop()
+
+
+def test_watch_polls_where_file_events_go_missing(monkeypatch, tmp_path):
+    monkeypatch.delenv("WATCHFILES_FORCE_POLLING", raising=False)
+    monkeypatch.setattr(watch.sys, "platform", "linux")
+    version, dockerenv, containerenv = tmp_path / "version", tmp_path / "dockerenv", tmp_path / "containerenv"
+    monkeypatch.setattr(watch, "PROC_VERSION", version)
+    monkeypatch.setattr(watch, "CONTAINER_MARKS", (dockerenv, containerenv))
+    version.write_text("Linux version 6.6.87.2-microsoft-standard-WSL2 (root@...) #1 SMP\n")
+    assert watch.must_poll() is True, "WSL 2"
+    version.write_text("Linux version 4.4.0-19041-Microsoft (Microsoft@Microsoft.com) #1237\n")
+    assert watch.must_poll() is True, "WSL 1"
+    version.write_text("Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org)\n")
+    assert watch.must_poll() is False, "Linux itself"
+    for mark in (dockerenv, containerenv):
+        mark.touch()
+        assert watch.must_poll() is True, f"a container ({mark.name})"
+        mark.unlink()
+    monkeypatch.setenv("WATCHFILES_FORCE_POLLING", "false")
+    dockerenv.touch()
+    assert watch.must_poll() is False, "the variable decides, as it does for watchfiles"
+    monkeypatch.setattr(watch.sys, "platform", "darwin")
+    monkeypatch.delenv("WATCHFILES_FORCE_POLLING")
+    assert watch.must_poll() is False, "macOS has file events"

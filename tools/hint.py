@@ -1,0 +1,159 @@
+"""`make hint`: a hint for the first blank that is open or not right yet.
+
+Three levels, from the texts in tools/hints.py: 1. what to do, 2. which API
+to use, 3. the answer (read from the chapter's solution). Asking again for
+the same blank shows the next level; --level picks one. What was shown is
+kept in .workshop/hints.json (git-ignored).
+
+    python -m tools.hint [CHAPTER] [--level N] [--tree DIR]
+"""
+
+import argparse
+import contextlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.blanks import answer, open_todos, todos
+from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, find
+from tools.hints import HINTS
+
+LEVELS = 3
+STATE = ROOT / ".workshop" / "hints.json"
+
+
+@dataclass
+class Blank:
+    chapter: object  # a tools.chapters.Chapter
+    todo: object  # a tools.blanks.Todo
+    source: Path  # the attendee's main.py
+    failing: str = ""  # why the check rejects it, when it is filled in but not right
+
+    @property
+    def key(self):
+        return f"{self.chapter.name}:{self.todo.number}"
+
+
+def failing_blanks(chapter, tree):
+    """{blank number: plain message} for the chapter's blanks that its tests
+    reject (key 0: a failure tied to no blank), from tools.check; None from a
+    checker that cannot tell (then only open blanks count)."""
+    from tools import check
+
+    if not hasattr(check, "failing_blanks"):
+        return None
+    return check.failing_blanks(chapter, tree)
+
+
+def next_blank(chapter, tree):
+    """(the chapter's first blank, in file order, that is open or failing, or
+    None; the failures that the checker found, or None if it cannot tell)."""
+    source = chapter.folder(tree) / "main.py"
+    text = source.read_text()
+    open_numbers = {todo.number for todo in open_todos(text)}
+    failing = failing_blanks(chapter, tree)
+    for todo in todos(text):
+        if todo.number in open_numbers:
+            return Blank(chapter, todo, source), failing
+        if failing and todo.number in failing:
+            return Blank(chapter, todo, source, failing[todo.number]), failing
+    return None, failing
+
+
+def find_blank(chapter_name, tree):
+    """(the blank to hint, None), or (None, what to say instead)."""
+    chapters = [find(chapter_name)] if chapter_name else CHAPTERS
+    for chapter in chapters:
+        blank, failing = next_blank(chapter, tree)
+        if blank:
+            return blank, None
+        if failing:  # a failure tied to no blank
+            message = failing.get(0) or next(iter(failing.values()))
+            return None, f"{chapter.name} is not right yet: {message}\nRun: make check CHAPTER={chapter.name}"
+    one = f" CHAPTER={chapters[0].name}" if chapter_name else ""
+    if failing is None:  # the checker cannot tell which blanks are wrong
+        where = f"{chapters[0].name} has" if chapter_name else "No chapter has"
+        return None, f"{where} no open blank: make check{one} says whether it is right."
+    if chapter_name:
+        return None, f"{chapters[0].name} is done: nothing to hint. Run make hint for the next chapter."
+    return None, "Every chapter is done: nothing to hint. Well done!"
+
+
+def text(blank, level):
+    """The text of one level of a blank's hint."""
+    if level == LEVELS:
+        return answer((blank.chapter.folder(SOLUTIONS) / "main.py").read_text(), blank.todo.number)
+    hint = HINTS[blank.chapter.name][blank.todo.number]
+    return f"{hint.what}\nSee {hint.link}" if level == 1 else hint.how
+
+
+def load_state():
+    with contextlib.suppress(OSError, ValueError):
+        state = json.loads(STATE.read_text())
+        if isinstance(state, dict):
+            return state
+    return {}
+
+
+def remember(blank, level):
+    state = load_state()
+    state[blank.key] = level
+    STATE.parent.mkdir(exist_ok=True)
+    STATE.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
+
+
+def shown(path):
+    with contextlib.suppress(ValueError):
+        return path.relative_to(Path.cwd())
+    return path
+
+
+def show(blank, level, more):
+    """Print one level of the hint for a blank; `more` says how to see the next level."""
+    todo = blank.todo
+    print(f"Hint {level} of {LEVELS} for {shown(blank.source)}:{todo.line}, TODO {todo.number}: {todo.text}")
+    if blank.failing:
+        print(f"(It is filled in, but not right yet: {blank.failing})")
+    print()
+    body = text(blank, level)
+    if level == LEVELS:
+        replaced = "your lines for it" if blank.failing else "the line raise NotImplementedError(...)"
+        print(f"The answer, in place of {replaced}:\n")
+    print("\n".join(f"    {line}" if line else "" for line in body.splitlines()))
+    print()
+    if level < LEVELS:
+        print(f"{more} for more (level {LEVELS} is the answer)")
+    else:
+        print(f"Type it in yourself, then run: make check CHAPTER={blank.chapter.name}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("chapter", nargs="?", help="hint for this chapter (default: the first one not done)")
+    parser.add_argument("--level", type=int, choices=range(1, LEVELS + 1), help="show this level")
+    parser.add_argument("--tree", default=str(EXERCISES), help="folder with the chapter folders (default: the repo)")
+    parser.add_argument("--first", action="store_true", help="show level 1, counted as seen (for make watch)")
+    args = parser.parse_args(argv)
+    sys.dont_write_bytecode = True  # never leave __pycache__ in the attendee's folders
+
+    blank, instead = find_blank(args.chapter, Path(args.tree).resolve())
+    if blank is None:
+        print(instead)
+        return 0
+    seen = load_state().get(blank.key, 0)
+    if args.level:
+        level = args.level
+    elif args.first:
+        level = 1
+    else:
+        level = min(seen + 1, LEVELS)
+    if not args.first or not seen:
+        remember(blank, level)
+    command = "make hint" + (f" CHAPTER={blank.chapter.name}" if args.chapter else "")
+    show(blank, level, command if args.first else f"{command} again")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""`make watch`: check your exercises again each time you save a chapter's main.py.
+
+Shows the progress table of `make check`, then the first hint for the next
+blank (`make hint` shows more). Ctrl-C stops it.
+
+    python -m tools.watch [--tree DIR]
+"""
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import watchfiles
+
+from tools.chapters import CHAPTERS, EXERCISES
+
+POLL_EVERY_MS = 300
+WAKE_EVERY_MS = 250
+
+
+PROC_VERSION = Path("/proc/version")  # names Microsoft in WSL 1 and 2
+CONTAINER_MARKS = (Path("/.dockerenv"), Path("/run/.containerenv"))  # Docker's, Podman's
+
+
+def must_poll():
+    """Whether to look at the files every POLL_EVERY_MS instead of waiting for
+    the system's file events. Events go missing in WSL, for files on the
+    Windows side, and in containers, for folders shared from a macOS or
+    Windows host. Polling seven folders costs next to nothing, so poll
+    whenever in doubt. WATCHFILES_FORCE_POLLING, when set, decides, as it does
+    for watchfiles itself ("false" turns polling off)."""
+    setting = os.environ.get("WATCHFILES_FORCE_POLLING")
+    if setting:
+        return setting.lower() not in {"false", "disable", "disabled"}
+    if not sys.platform.startswith("linux"):
+        return False  # macOS and Windows deliver their own file events
+    with contextlib.suppress(OSError):
+        if "microsoft" in PROC_VERSION.read_text().lower():
+            return True
+    return any(mark.exists() for mark in CONTAINER_MARKS)
+
+
+def run(args):
+    """Start a command of the workshop in a process group of its own: the
+    Ctrl-C meant for `make watch` stops the watcher, which then stops it."""
+    return subprocess.Popen([sys.executable, "-m", *args], stdout=subprocess.PIPE, text=True, start_new_session=True)
+
+
+@contextlib.contextmanager
+def ctrl_c_held_back():
+    """Hold a Ctrl-C back until the block ends. A Ctrl-C while subprocess
+    starts a process would leave that process running, unknown to the watcher."""
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
+
+
+def check_and_hint(tree):
+    """Print the progress table, then the first hint for the next blank. Both
+    start at once, so that the hint (whose checker may run a chapter's tests
+    too) is ready when the table is."""
+    started = []
+    try:
+        with ctrl_c_held_back():
+            started.append(run(["tools.check", "--tree", str(tree)]))
+            started.append(run(["tools.hint", "--first", "--tree", str(tree)]))
+        check, hint = started
+        for line in check.stdout:
+            print(line, end="", flush=True)
+        check.wait()
+        print()
+        print(hint.communicate()[0], end="", flush=True)
+    finally:
+        with ctrl_c_held_back():
+            for process in started:
+                if process.poll() is None:
+                    process.terminate()
+                    process.wait()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tree", default=str(EXERCISES), help="folder with the chapter folders (default: the repo)")
+    args = parser.parse_args(argv)
+    tree = Path(args.tree).resolve()
+    files = {str(chapter.folder(tree) / "main.py") for chapter in CHAPTERS}
+    poll = must_poll()
+
+    def saved(change, path):
+        return change != watchfiles.Change.deleted and path in files
+
+    try:
+        # Watch first, check next: a file saved during the first check is checked again.
+        watching = watchfiles.watch(
+            *(chapter.folder(tree) for chapter in CHAPTERS),
+            watch_filter=saved,
+            force_polling=poll,
+            poll_delay_ms=POLL_EVERY_MS,
+            recursive=False,
+            rust_timeout=WAKE_EVERY_MS,
+            yield_on_timeout=True,  # an empty set every WAKE_EVERY_MS: the first one says it is watching
+        )
+        next(watching)
+        check_and_hint(tree)
+        how = f"looking every {POLL_EVERY_MS / 1000:g} s" if poll else "on file events"
+        print(f"\nWatching the {len(files)} chapters' main.py ({how}). Save one to check again. Ctrl-C stops.")
+        sys.stdout.flush()
+        for changes in watching:
+            if not changes:
+                continue
+            names = ", ".join(sorted({str(Path(path).relative_to(tree)) for _, path in changes}))
+            if sys.stdout.isatty():
+                print("\033[2J\033[H", end="")  # a clear screen, as for a fresh start
+            print(f"Saved {names}: checking...\n", flush=True)
+            check_and_hint(tree)
+            print("\nWatching again. Save a main.py to check again. Ctrl-C stops.", flush=True)
+    except KeyboardInterrupt:
+        pass
+    print("\nStopped watching.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
