@@ -1,105 +1,572 @@
 """`make check`: are the attendee's exercises right yet?
 
-Runs the chapter tests against the exercise files (the chapter folders at the
-top of the repo), chapter by chapter in workshop order, each test in a
-temporary folder, and prints a progress table with a hint for the first
-chapter that is not done. Exits 0 only when every checked chapter passes.
+For each chapter, in workshop order, runs the chapter's quick tests on a copy
+of the attendee's chapter folder (nothing is ever written into the chapter
+folders), in a process of its own with a time limit, two chapters at a time.
+Prints a progress table; for the first chapter that is not done, it lists
+what fails, one line per blank, in the attendee's terms. Exits 0 only when
+every checked chapter passes.
 
-    python -m tools.check [CHAPTER] [--tree DIR]
+    python -m tools.check [CHAPTER] [--tree DIR] [--time-limit SECONDS]
+
+Other tools (`make hint`, `make watch`) call failing_blanks(chapter).
 """
 
 import argparse
 import contextlib
-import io
+import datetime
+import json
+import os
+import re
+import signal
+import subprocess
 import sys
+import tempfile
+import textwrap
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from tools.blanks import open_todos
+from tools import luigid
+from tools.blanks import PLACEHOLDER, open_todos, todos
 from tools.chapters import CHAPTERS, EXERCISES, ROOT, find
 
+# Seconds that one chapter's quick tests may take. The slowest chapter,
+# Visualization, takes about 3 s on a 2-core machine: ten times that leaves
+# room for a slow laptop, and is still a short wait for code that never ends.
+TIME_LIMIT = 30
+# After the time limit, the tests get this long to stop cleanly (Ctrl-C),
+# so that they stop the luigid they started, before everything is killed.
+GRACE = 5
+PARALLEL = 2  # chapters checked at the same time
+# A long text (what the attendee's code printed) is shown by its first and
+# last lines, each cut to WIDTH characters.
+HEAD, TAIL, WIDTH = 4, 4, 160
+INDENT = " " * 7
 
-class Results:
-    """A pytest plugin that keeps the first failure of each test file."""
+# What an exception usually means, in plain words: (its class name, a regular
+# expression that its message matches, the words; {0}, {1} are the groups).
+INPUT = "the code waits for typed input (input()): a task gets its values from parameters instead"
+NONE = "a value is None: does a method forget to return its result?"
+CAUSES = [
+    ("EOFError", "", INPUT),
+    ("OSError", "reading from stdin", INPUT),
+    ("SystemExit", "", "the code ends the program (sys.exit() or exit()): a task returns, or raises an exception"),
+    ("AttributeError", r"module 'main' has no attribute '(\w+)'", "main.py has no {0}: did you rename or delete it?"),
+    ("AttributeError", r"'(\w+)' object has no attribute 'exists'", "output() must return a target, not a {0}"),
+    ("AttributeError", r"'NoneType' object has no attribute", NONE),
+    ("TypeError", r"'NoneType' object is not", NONE),
+    ("TypeError", r"expected str, bytes or os.PathLike object, not (\w+)", "a {0} is not a path: use its .open()"),
+    ("TypeError", r"'str' object cannot be interpreted as an integer", "text where a number is needed: use int(...)"),
+    ("NameError", r"name '(\w+)' is not defined", "{0} is not defined here: a typo, or a missing import?"),
+    ("ValueError", r"I/O operation on closed file", "the file is closed: write inside the `with` block that opens it"),
+    ("FileNotFoundError", r"No such file or directory: '(.*)'", "there is no file {0}"),
+    ("OperationalError", r"database is locked", "another connection holds the database: close each one you open"),
+    ("RecursionError", "", "a method calls itself, again and again"),
+    ("Exception", r"must return Task objects but <class '(?:\w+\.)*(\w+)'>", "requires() must return {0}(), not {0}"),
+]
 
-    def __init__(self):
-        self.ran, self.failures = set(), {}
-
-    def pytest_runtest_logreport(self, report):
-        path = Path(report.fspath).name
-        self.ran.add(path)
-        if report.failed and path not in self.failures:
-            self.failures[path] = (report.nodeid.split("::")[-1], plain(report))
-
-
-def plain(report):
-    """A failure in plain words: the message the test wrote for a learner,
-    or the exception that the attendee's code raised."""
-    crash = getattr(report.longrepr, "reprcrash", None)
-    message = crash.message if crash else str(report.longrepr).strip().splitlines()[-1]
-    message = message.split("\nassert ")[0].removeprefix("AssertionError: ")
-    return " ".join(message.split())
+TRACEBACK = "Traceback (most recent call last):"
+FRAME = re.compile(r'^ *File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>.+)$')
+OPEN_BLANK = re.compile(re.escape(PLACEHOLDER).replace(r"\{n\}", r"(\d+)"))
+TEST_BLANK = re.compile(r"test_todo(\d+)_")
+TESTS = str(ROOT / "tests")
+CLASS = re.compile(r"<class '(?:[\w.]+\.)?(\w+)'>")
+LUIGI_COMMAND = re.compile(r"/luigi/(interface|retcodes|cmdline_parser)\.py$")  # luigi.run() and its kin
 
 
-def shown(path):
+def relative(path):
+    """A path as the attendee types it: relative to the current folder if inside it."""
     with contextlib.suppress(ValueError):
-        return path.relative_to(Path.cwd())
-    return path
+        return Path(path).resolve().relative_to(Path.cwd().resolve())
+    return Path(path)
+
+
+def excerpt(text, head=HEAD, tail=TAIL, width=WIDTH):
+    """A long text by its first and last lines, each cut to width characters."""
+    lines = [line if len(line) <= width else line[: width - 1] + "…" for line in text.rstrip().splitlines()]
+    if len(lines) > head + tail + 1:
+        lines[head:-tail] = [f"... ({len(lines) - head - tail:,} more lines) ..."]
+    return "\n".join(lines)
+
+
+def show(value):
+    """A value in a failure message, shown the same way whether it is what
+    was expected or what the attendee's code gave: a task as Producer(), a
+    task class as "the class Producer", None as "nothing (None)", another
+    object by its type ("a luigi.LocalTarget"), a long list by its ends."""
+    import luigi
+
+    if value is None:
+        return "nothing (None)"
+    if isinstance(value, type):
+        return f"the class {value.__name__}"
+    if isinstance(value, luigi.Task):
+        return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else list(value)
+        if len(items) > 6:
+            return f"[{show(items[0])}, {show(items[1])}, ..., {show(items[-1])}] ({len(items):,} in all)"
+        return "[" + ", ".join(show(item) for item in items) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{show(key)}: {show(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, datetime.date):
+        return str(value)  # 2026-11-23, unquoted: so unlike the text '2026-11-23'
+    module = type(value).__module__
+    if module == "builtins":
+        return repr(value)
+    return f"a {'' if module == 'main' else module.split('.')[0] + '.'}{type(value).__name__}"
+
+
+# Reading the attendee's file --------------------------------------------------
+
+
+def read(source, chapter):
+    """The text of main.py; if it cannot run at all, the problem in plain words and in a word or two."""
+    shown = relative(source)
+    reset = f"`make reset CHAPTER={chapter.name}` brings back the exercise (and saves your file beside it)"
+    if not source.exists():
+        return "", f"{shown} is missing. `make reset CHAPTER={chapter.name}` brings back the exercise.", "missing"
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        return "", f"{shown} is not UTF-8 text (byte {error.start}): save it as UTF-8 in your editor.", "not UTF-8"
+    except OSError as error:
+        return "", f"cannot read {shown}: {error.strerror}", "cannot read it"
+    if not text.strip():
+        return text, f"{shown} is empty. {reset}.", "empty"
+    try:
+        compile(text, str(source), "exec", dont_inherit=True)
+    except SyntaxError as error:
+        line = (error.text or "").rstrip("\n")
+        margin = len(line) - len(line.lstrip())
+        pointer = " " * (4 + max((error.offset or 1) - 1 - margin, 0)) + "^"
+        where = f"{shown}:{error.lineno}" if error.lineno else str(shown)
+        return (
+            text,
+            f"{where}: {error.msg} (a syntax error: Python cannot read the file)\n    {line.strip()}\n{pointer}",
+            "syntax error",
+        )
+    except ValueError as error:  # e.g. a null byte
+        return text, f"{shown}: {error}", "cannot read it"
+    return text, None, ""
+
+
+# In the test process: what each failure means ---------------------------------
+
+
+@dataclass
+class Frame:
+    file: str
+    line: int
+    function: str
+    source: str
+
+
+def tracebacks(text):
+    """The Python tracebacks in a text, e.g. a command's output or a log:
+    for each, its frames and its last line (the exception)."""
+    found = []
+    for block in text.split(TRACEBACK)[1:]:
+        lines, frames, exception = block.splitlines(), [], None
+        for index, line in enumerate(lines):
+            match = FRAME.match(line)
+            if match:
+                after = lines[index + 1] if index + 1 < len(lines) else ""
+                source = after.strip() if after.startswith("    ") and not FRAME.match(after) else ""
+                frames.append(Frame(match["file"], int(match["line"]), match["function"], source))
+            elif frames and line and not line.startswith(" "):
+                exception = line
+                break
+        if frames and exception:
+            found.append((frames, exception))
+    return found
+
+
+def in_main(frame):
+    return Path(frame.file).name == "main.py"
+
+
+def cause(exception):
+    """The plain words for an exception line such as 'TypeError: ...', or None."""
+    kind, _, message = exception.partition(": ")
+    kind = kind.rsplit(".", 1)[-1]
+    for name, pattern, words in CAUSES:
+        match = re.search(pattern, message)
+        if name == kind and match:
+            return words.format(*match.groups())
+    return None
+
+
+def described(frames, exception, shown):
+    """An error from main.py: where (the attendee's file and line), why in plain words, and the raw exception."""
+    mine = [frame for frame in frames if in_main(frame)]
+    frame = mine[-1]
+    ran_luigi = any(LUIGI_COMMAND.search(f.file) for f in frames[frames.index(frame) :])
+    if frame.function == "<module>" and ran_luigi:
+        return (
+            f"{shown}:{frame.line} runs luigi as soon as the file is imported (here by the checker):\n"
+            f"    {frame.source}\n"
+            'Put it under `if __name__ == "__main__":`, so that it runs only when main.py is the command.'
+        )
+    words = cause(exception)
+    text = f"{shown}:{frame.line}: {words or 'raised ' + excerpt(exception, 1, 0)}"
+    if frame.source:
+        text += f"\n    {frame.source}"
+    if words and "pytest" not in exception:  # not pytest's own advice, which is for its users
+        text += f"\n    ({excerpt(exception, 1, 0)})"
+    return text
+
+
+def own(text):
+    """The tracebacks in text that end in main.py's code (not in a test's,
+    such as a crash that a test provokes on purpose)."""
+    found = []
+    for frames, exception in tracebacks(text):
+        mine = [index for index, frame in enumerate(frames) if in_main(frame)]
+        if mine and not any(TESTS in frame.file for frame in frames[mine[-1] :]):
+            found.append((frames, exception))
+    return found
+
+
+def headline(summary):
+    """What failed, from luigi's execution summary, in one line."""
+    failed = re.findall(r"^\* (\d+ (?:failed|were missing)[^:\n]*):\n +- \d+ (.+)$", summary, re.M)
+    return "luigi: " + "; ".join(f"{what}: {task}" for what, task in failed) if failed else "luigi did not succeed"
+
+
+def explain(error, sections, shown):
+    """(blank, message) for a failed test: the blank it is about, if not the
+    test's own (an open placeholder's, or 0 for an error when main.py is
+    imported: every test fails alike), and the failure in the attendee's terms."""
+    raised = "".join(traceback.format_exception(error))
+    captured = "\n".join(sections)  # what the test printed and logged, e.g. luigi's log of a task that failed
+    placeholder = OPEN_BLANK.search(raised + captured)
+    if placeholder:
+        return int(placeholder.group(1)), f"TODO {placeholder.group(1)} is not filled in yet"
+    mine = own(raised)
+    if mine and not isinstance(error, AssertionError):
+        at_import = any(in_main(frame) and frame.function == "<module>" for frame in mine[-1][0])
+        return 0 if at_import else None, described(*mine[-1], shown)
+    if isinstance(error, AssertionError):
+        message = str(error).split("\nassert ")[0].strip() or str(error).strip()
+        first, _, rest = message.partition("\n")
+        rest = textwrap.dedent(rest)  # pytest indents the lines after the first
+        if first.startswith("===== Luigi Execution Summary"):  # the message is luigi's summary
+            first, rest = headline(rest), ""
+        # The test's words, then the error from main.py behind them (in a command's output, or luigi's log).
+        behind = own(rest) or own(captured)
+        if behind:
+            return None, f"{first}\n{described(*behind[-1], shown)}"
+        other = tracebacks(rest) or tracebacks(captured)
+        if other and cause(other[-1][1]):
+            return None, f"{first}\n{cause(other[-1][1])}\n    ({excerpt(other[-1][1], 1, 0)})"
+        return None, f"{first}\n{excerpt(rest)}" if rest.strip() else first
+    # Raised in the test itself, e.g. by luigi, or reading a file that main.py did not write.
+    behind = own(captured)
+    if behind:
+        return None, described(*behind[-1], shown)
+    exception = traceback.format_exception_only(error)[-1].strip()
+    words = cause(exception)
+    return None, f"{words}\n    ({excerpt(exception, 1, 0)})" if words else exception
+
+
+class Recorder:
+    """A pytest plugin, in the test process: writes each test's start and
+    failure to a file as it happens (one JSON object a line), so that the
+    checker knows how far the tests got, even if they never finish."""
+
+    def __init__(self, path, shown):
+        self.file, self.shown = open(path, "a"), shown  # noqa: SIM115 (open for the whole session)
+
+    def local(self, message):
+        """A message with the paths of the checker's copies shown as the attendee's own."""
+        folder = Path(self.file.name).parent  # the checker's scratch folder, with the copies
+        chapter = Path(self.shown).parent
+        for scratch in {str(folder), str(folder.resolve())}:
+            copy = re.escape(scratch) + r"[^\s'\"]*?/" + re.escape(chapter.name) + "/"
+            message = re.sub(copy, f"{chapter}/", message)
+            message = re.sub(re.escape(scratch) + r"/tests/[^/\s'\"]+/", "", message)  # a test's own folder
+        return message
+
+    def write(self, **record):
+        self.file.write(json.dumps(record) + "\n")
+        self.file.flush()
+
+    def pytest_runtest_logstart(self, nodeid):
+        self.write(event="start", test=nodeid.split("::")[-1])
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        if report.failed and call.excinfo and not call.excinfo.errisinstance(KeyboardInterrupt):
+            blank, message = explain(call.excinfo.value, [content for _, content in report.sections], self.shown)
+            number = TEST_BLANK.match(item.name)
+            at_import = blank == 0
+            if blank is None:
+                blank = int(number.group(1)) if number else 0
+            message = CLASS.sub(r"\1", excerpt(self.local(message), 12, 6))  # <class 'main.Producer'>: Producer
+            self.write(event="failed", test=item.name, blank=blank, message=message, import_=at_import)
+        return report
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.write(event="failed", test="", blank=0, message=excerpt(str(report.longrepr)), import_=True)
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        raised = "".join(traceback.format_exception(excinfo.value))
+        mine = own(raised)
+        if mine:
+            frame = [f for f in mine[-1][0] if in_main(f)][-1]
+            place = "at the top level of the file" if frame.function == "<module>" else f"in {frame.function}()"
+            self.write(event="stopped", where=f"{self.shown}:{frame.line}, {place}", source=frame.source)
+
+    def pytest_sessionfinish(self):
+        self.write(event="finished")
+
+
+def record(argv):
+    """In the test process: run pytest with the Recorder."""
+    split = argv.index("--")
+    options, pytest_args = argv[:split], argv[split + 1 :]
+    path, shown = options[1], options[3]
+    sys.dont_write_bytecode = True
+    return pytest.main(pytest_args, plugins=[Recorder(path, shown)])
+
+
+# In the checker: one chapter ----------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    chapter: object
+    source: Path  # the attendee's main.py
+    todos: list = field(default_factory=list)  # its open blanks
+    problems: dict = field(default_factory=dict)  # {blank: message}; 0: not tied to a blank
+    stopped: str = ""  # why the checks could not run, or stopped, in a word or two
+
+    @property
+    def done(self):
+        return not self.problems
+
+
+def run_tests(chapter, tree, folder, shown, time_limit):
+    """Run a chapter's quick tests on tree, in a process group of their own,
+    for at most time_limit seconds. Returns the Recorder's records, whether
+    the time ran out, the exit code and what pytest printed."""
+    results = folder / "results.jsonl"
+    command = [sys.executable, "-m", "tools.check", "--record", str(results), "--shown", str(shown), "--"]
+    command += [str(chapter.tests), f"--tree={tree}", f"--basetemp={folder / 'tests'}", f"--rootdir={ROOT}"]
+    command += ["-p", "no:cacheprovider", "-q", "--tb=no", "--show-capture=no", "-m", "not thorough"]
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", TMPDIR=str(folder))
+    with open(folder / "output.txt", "wb") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    timed_out = False
+    try:
+        process.wait(time_limit)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C: the tests stop, and stop their luigid
+        try:
+            process.wait(GRACE)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    # Whatever is left in the tests' process group (e.g. luigi's worker processes), and a
+    # luigid whose test was killed before it could stop it (it runs in a session of its own).
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    for pidfile in (folder / "tests").glob("**/luigid.pid"):
+        luigid.stop(pidfile.parent)
+    records = []
+    if results.exists():
+        for line in results.read_text().splitlines():
+            with contextlib.suppress(ValueError):
+                records.append(json.loads(line))
+    output = (folder / "output.txt").read_text(errors="replace")
+    return records, timed_out, process.returncode, output
+
+
+def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
+    """Check one chapter of tree, on a copy of its folder: an Outcome."""
+    source = chapter.folder(tree) / "main.py"
+    shown = relative(source)
+    text, problem, outcome_stopped = read(source, chapter)
+    outcome = Outcome(chapter, source, open_todos(text))
+    if problem:
+        outcome.problems, outcome.stopped = {0: problem}, outcome_stopped
+        return outcome
+    opened = {t.number: f"TODO {t.number} is not filled in yet ({shown}:{t.line}): {t.text}" for t in outcome.todos}
+    if opened and len(opened) == len({todo.number for todo in todos(text)}):
+        outcome.problems = opened  # nothing is filled in yet: nothing to test
+        return outcome
+    with tempfile.TemporaryDirectory(prefix=f"check-{chapter.name}-") as folder:
+        folder = Path(folder)
+        try:
+            chapter.copy(tree, folder / "tree" / chapter.name)
+        except OSError as error:
+            outcome.problems = {0: f"cannot copy {relative(chapter.folder(tree))}/: {error}"}
+            outcome.stopped = "cannot copy it"
+            return outcome
+        records, timed_out, returncode, output = run_tests(chapter, folder / "tree", folder, shown, time_limit)
+        for failure in (r for r in records if r["event"] == "failed"):
+            outcome.problems.setdefault(failure["blank"], failure["message"])
+            if failure["import_"] and not outcome.stopped:
+                outcome.stopped = "fails when imported"
+    if opened and not outcome.stopped:
+        # What fails outside the blanks most likely follows from the open ones: say only what is open.
+        outcome.problems.pop(0, None)
+    outcome.problems.update(opened)
+    if timed_out or not any(r["event"] == "finished" for r in records):
+        outcome.stopped = "did not finish" if timed_out else "stopped early"
+        outcome.problems[0] = cut_short(chapter, shown, text, records, timed_out, returncode, output, time_limit)
+    return outcome
+
+
+def cut_short(chapter, shown, text, records, timed_out, returncode, output, time_limit):
+    """Why the tests of a chapter did not finish, in plain words."""
+    started, during = [r["test"] for r in records if r["event"] == "start"], ""
+    if started:
+        number = TEST_BLANK.match(started[-1])
+        test = started[-1].removeprefix("test_").replace("_", " ")
+        during = f" (while checking TODO {number.group(1)})" if number else f" (while checking: {test})"
+    if timed_out:
+        stopped = [r for r in records if r["event"] == "stopped"]
+        where = f"\n    It was at {stopped[-1]['where']}:\n        {stopped[-1]['source']}" if stopped else ""
+        return (
+            f"{shown} did not finish within {time_limit} s{during}.{where}\n"
+            "    That usually means a loop that never ends, in run() or at the top level of the file (which runs\n"
+            "    when the file is imported), or a call that waits a long time, like time.sleep()."
+        )
+    exits = [n for n, line in enumerate(text.splitlines(), 1) if re.search(r"\b_exit\(", line)]
+    if exits:
+        return (
+            f"{shown}:{exits[0]} ends Python at once (os._exit), so the checks stopped{during}.\n"
+            "    A task's run() returns when its work is done, or raises an exception when it fails."
+        )
+    if not started:
+        return f"the tests of {chapter.name} did not start: {chapter.tests.name} says\n{excerpt(output)}"
+    return (
+        f"the checks stopped{during}: Python ended (exit code {returncode}) in the middle of a test.\n"
+        "    Does something in main.py end the program, or crash Python?"
+    )
+
+
+# The report -----------------------------------------------------------------------
+
+
+def failing_blanks(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
+    """The blanks of a chapter that are open or fail, for `make hint` and
+    `make watch`: {blank number: one plain message}, in blank order, empty
+    when the chapter is done.
+
+    chapter is a tools.chapters.Chapter, or its name or number. Key 0 holds
+    what is not tied to one blank: main.py missing, empty or unreadable
+    (a syntax error), the checks not finishing within time_limit seconds,
+    or a failing test of the chapter as a whole (reported only once no
+    blank is open). An open blank's message is "TODO n is not filled in yet
+    (<file>:<line>): <what to write>". Runs the same checks, on a copy of
+    the chapter folder, as `make check CHAPTER=...`."""
+    if not hasattr(chapter, "tests"):
+        chapter = find(str(chapter))
+    return dict(sorted(check(chapter, Path(tree), time_limit).problems.items()))
+
+
+def details(outcome):
+    """The lines under the first chapter that is not done: what fails, one line per blank, then what is next."""
+    lines, said = [], {}
+    failing = {n: message for n, message in outcome.problems.items() if n not in {t.number for t in outcome.todos}}
+    if outcome.stopped:
+        failing = {0: failing[0]}  # the rest follows from it
+    # A failure of the chapter as a whole comes after the blanks'.
+    for blank in sorted(failing, key=lambda n: (n == 0, n)):
+        label = f"TODO {blank}:" if blank else "also:" if lines else "problem:"
+        if failing[blank] in said:
+            lines.append(f"{INDENT}{label} the same as {said[failing[blank]]}")
+            continue
+        said[failing[blank]] = label.rstrip(":")
+        first, *rest = failing[blank].splitlines()
+        lines.append(f"{INDENT}{label} {first}")
+        lines += [f"{INDENT}  {line}" for line in rest]
+    if outcome.todos and not outcome.stopped:
+        todo = outcome.todos[0]
+        lines.append(f"{INDENT}next: {relative(outcome.source)}:{todo.line}: TODO {todo.number}: {todo.text}")
+    return lines
+
+
+def report(outcomes, tree, checked_all):
+    print(f"Checking your exercises in {relative(tree) if tree != ROOT else 'this repo'}:\n", flush=True)
+    done, first_open, outcome = 0, None, None
+    for outcome in outcomes:  # in chapter order, each as soon as it is known
+        chapter = outcome.chapter
+        if outcome.done:
+            done += 1
+            print(f"  {chapter.number}  {chapter.name:<14} done", flush=True)
+            continue
+        count = len(outcome.todos)
+        status = f"{count} TODO{'s' if count != 1 else ''} open" if count else outcome.stopped or "not right yet"
+        print(f"  {chapter.number}  {chapter.name:<14} not yet ({status})")
+        if first_open is None:
+            first_open = outcome
+            print("\n".join(details(outcome)))
+        sys.stdout.flush()
+    total = len(CHAPTERS) if checked_all else 1
+    print(f"\n{done} of {total} chapter{'s' if total != 1 else ''} done.")
+    if first_open:
+        verb = "Fill in" if first_open.todos else "Fix"
+        print(f"{verb} {relative(first_open.source)}, then run: make check CHAPTER={first_open.chapter.name}")
+        return 1
+    if checked_all:
+        print("Every chapter is done. Well done!")
+    else:
+        print(what_next(outcome.chapter, tree))
+    return 0
+
+
+def what_next(chapter, tree):
+    """After one chapter passes: the next chapter, or what is still open, or all done."""
+    later = [c for c in CHAPTERS if c.number > chapter.number]
+    if later:
+        following = later[0]
+        source = relative(following.folder(tree) / "main.py")
+        return (
+            f"Next: chapter {following.number}, {following.name}. "
+            f"Fill in {source}, then run: make check CHAPTER={following.name}"
+        )
+    still_open = []
+    for other in CHAPTERS:
+        text, problem, _ = read(other.folder(tree) / "main.py", other)
+        if problem or open_todos(text):
+            still_open.append(other.name)
+    if still_open:
+        return f"That was the last chapter. Still open: {', '.join(still_open)}; make check shows where you are."
+    return "That was the last chapter: all done! `make check` checks every chapter once more."
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--record"]:
+        return record(argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("chapter", nargs="?", help="check only this chapter")
+    parser.add_argument("chapter", nargs="?", help="check only this chapter (its name or number)")
     parser.add_argument("--tree", default=str(EXERCISES), help="folder with the chapter folders (default: the repo)")
+    parser.add_argument(
+        "--time-limit", type=float, default=TIME_LIMIT, help=f"seconds per chapter (default: {TIME_LIMIT})"
+    )
     args = parser.parse_args(argv)
     chapters = [find(args.chapter)] if args.chapter else CHAPTERS
     tree = Path(args.tree).resolve()
-
-    results = Results()
-    pytest_args = [str(c.tests) for c in chapters]
-    pytest_args += ["--tree", str(tree), "--rootdir", str(ROOT), "-p", "no:cacheprovider", "-q", "--tb=short"]
-    pytest_args += ["-m", "not thorough"]  # an answer in about two seconds per chapter
-    sys.dont_write_bytecode = True  # never leave __pycache__ in the attendee's folders
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        pytest.main(pytest_args, plugins=[results])
-
-    print(f"Checking your exercises in {shown(tree) if tree != ROOT else 'this repo'}:\n")
-    done, hinted = 0, False
-    for chapter in chapters:
-        source = chapter.folder(tree) / "main.py"
-        todos = open_todos(source.read_text()) if source.exists() else []
-        failure = results.failures.get(chapter.tests.name)
-        if chapter.tests.name not in results.ran:
-            failure = ("", "the tests did not run: try `make test` to see why")
-        if failure is None:
-            done += 1
-            print(f"  {chapter.number}  {chapter.name:<14} done")
-            continue
-        status = f"{len(todos)} TODO{'s' if len(todos) != 1 else ''} open" if todos else "not right yet"
-        print(f"  {chapter.number}  {chapter.name:<14} not yet ({status})")
-        if not hinted:
-            hinted = True
-            if todos:
-                first = todos[0]
-                print(f"       next: {shown(source)}:{first.line}: TODO {first.number}: {first.text}")
-            else:
-                test, message = failure
-                print(f"       failing: {message}")
-                print(f"       (test {test} in {shown(chapter.tests)})")
-
-    print(f"\n{done} of {len(chapters)} chapter{'s' if len(chapters) != 1 else ''} done.")
-    first_open = next(
-        (c for c in chapters if c.tests.name in results.failures or c.tests.name not in results.ran), None
-    )
-    if first_open:
-        source = first_open.folder(tree) / "main.py"
-        verb = "Fill in" if open_todos(source.read_text()) else "Fix"
-        print(f"{verb} {shown(source)}, then run: make check CHAPTER={first_open.name}")
-        return 1
-    if len(chapters) == len(CHAPTERS):
-        print("Every chapter is done. Well done!")
-    return 0
+    limit = int(args.time_limit) if args.time_limit == int(args.time_limit) else args.time_limit
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        outcomes = pool.map(lambda chapter: check(chapter, tree, limit), chapters)
+        return report(outcomes, tree, checked_all=not args.chapter)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,317 @@
+"""`make check` under real-world conditions: attendee code that never ends,
+prints without end, writes next to itself, or is broken in the ways people
+break it; and what the checker says, in the attendee's terms. Each test
+plants the situation in a fresh copy of the repo (a git checkout of its own)
+and runs the checker the way a user does."""
+
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tools import check
+from tools.blanks import answer, todos, with_blank
+from tools.chapters import CHAPTERS, SOLUTIONS, command_env, find, fresh_repo
+
+BASICS, CREATE, DEPENDENCIES, VISUALIZATION, EXTENSIONS = (
+    find(name) for name in ("Basics", "CreateOutput", "Dependencies", "Visualization", "Extensions")
+)
+LIMIT = 4  # seconds: a time limit for the tests that plant code that never ends
+
+
+@pytest.fixture
+def sh(tmp_path):
+    """Run a shell command as a user would, with its temporary files in this test's folder."""
+
+    def run(command, cwd):
+        return subprocess.run(
+            command,
+            shell=True,
+            cwd=cwd,
+            env=command_env(tmp_path / "tmp"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=300,
+        )
+
+    return run
+
+
+@pytest.fixture
+def repo(tmp_path, sh):
+    """A fresh clone: the exercises with their blanks, committed to git."""
+    path = fresh_repo(tmp_path / "repo", solved=False)
+    git = "git -c user.name=attendee -c user.email=attendee@example.invalid"
+    assert sh(f"git init -q && git add -A && {git} commit -qm clone", path).returncode == 0
+    return path
+
+
+def solution(chapter):
+    return (chapter.folder(SOLUTIONS) / "main.py").read_text()
+
+
+def plant(repo, chapter, old=None, new=None, text=None):
+    """Write the chapter's main.py: its solution with `old` replaced by `new`
+    (old must be there), or the given text. Returns the 1-based line of `new`."""
+    if text is None:
+        text = solution(chapter)
+        assert old in text, f"{old!r} is not in the solution of {chapter.name} any more: update this test"
+        text = text.replace(old, new, 1)
+    (chapter.folder(repo) / "main.py").write_text(text)
+    return text[: text.find(new)].count("\n") + 1 if new else None
+
+
+def status(repo):
+    """Every file that git sees as changed, new, or ignored."""
+    listed = ["git", "status", "--porcelain", "--untracked-files=all", "--ignored"]
+    return sorted(subprocess.run(listed, cwd=repo, capture_output=True, text=True).stdout.splitlines())
+
+
+def processes_mentioning(text):
+    """The processes whose command line mentions text (Linux: /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text in cmdline.read_bytes().decode(errors="replace"):
+                found.append(cmdline.parent.name)
+        except OSError:
+            pass  # ended meanwhile
+    return found
+
+
+# Never hangs ------------------------------------------------------------------
+
+LOOPS = {
+    "in run()": ('        print("Hello World")', "        while True:\n            time.sleep(1)  # the loop"),
+    "at import": ("import luigi\n", "import luigi\n\nwhile True:\n    pass  # the loop\n"),
+}
+
+
+@pytest.mark.parametrize("where", LOOPS)
+def test_code_that_never_ends_is_stopped_at_the_time_limit(repo, sh, tmp_path, where):
+    old, new = LOOPS[where]
+    plant(repo, BASICS, old, new)
+    main = BASICS.folder(repo) / "main.py"
+    main.write_text("import time\n" + main.read_text())
+    loop = [n for n, line in enumerate(main.read_text().splitlines(), 1) if "# the loop" in line][0]
+    started = time.monotonic()
+    result = sh(f"python -m tools.check Basics --time-limit {LIMIT}", repo)
+    took = time.monotonic() - started
+    assert result.returncode == 1, result.stdout
+    assert took < LIMIT + check.GRACE + 15, f"the check took {took:.0f} s with a time limit of {LIMIT} s"
+    assert f"Basics/main.py did not finish within {LIMIT} s (while checking TODO 1)" in result.stdout, result.stdout
+    assert re.search(rf"It was at Basics/main.py:({loop - 1}|{loop})", result.stdout), result.stdout
+    assert "a loop that never ends" in result.stdout
+    assert not processes_mentioning(str(tmp_path)), "the check left processes running"
+
+
+def test_the_time_limit_stops_the_luigid_of_a_test_too(repo, sh, tmp_path):
+    """Chapter 6's documented command runs on a luigid of the test's own: a
+    Report.run() that never ends must not leave that luigid behind."""
+    plant(
+        repo,
+        VISUALIZATION,
+        "    def run(self):\n",
+        "    def run(self):\n        while True:\n            time.sleep(1)\n",
+    )
+    limit = 12  # the tests before the documented command take about 2 s
+    result = sh(f"python -m tools.check Visualization --time-limit {limit}", repo)
+    assert result.returncode == 1, result.stdout
+    assert f"did not finish within {limit} s (while checking: documented command" in result.stdout, result.stdout
+    assert not processes_mentioning(str(tmp_path)), "the check left processes running (luigid?)"
+
+
+# A short report ---------------------------------------------------------------
+
+
+def test_a_flood_of_output_makes_a_short_report(repo, sh):
+    plant(repo, BASICS, 'print("Hello World")', 'for n in range(100_000):\n            print(f"line {n}", "x" * 500)')
+    result = sh("make check CHAPTER=Basics", repo)
+    assert result.returncode != 0
+    assert len(result.stdout) < 4000, f"the report has {len(result.stdout):,} characters"
+    assert max(len(line) for line in result.stdout.splitlines()) <= 200
+    assert "line 0 xxx" in result.stdout and "line 99999 xxx" in result.stdout, "show the beginning and the end"
+
+
+# A copy, never the chapter folder -----------------------------------------------
+
+
+def test_check_runs_a_copy_of_the_chapter_folder(repo, sh):
+    """An output path built from __file__ points next to main.py: into the copy, not into CreateOutput/."""
+    plant(
+        repo,
+        CREATE,
+        'luigi.LocalTarget("hello_world.txt")',
+        'luigi.LocalTarget(str(Path(__file__).parent / "hello_world.txt"))',
+    )
+    main = CREATE.folder(repo) / "main.py"
+    main.write_text("from pathlib import Path\n" + main.read_text())
+    before = status(repo)
+    result = sh("make check CHAPTER=CreateOutput", repo)
+    assert result.returncode != 0, result.stdout
+    assert status(repo) == before == [f" M {CREATE.name}/main.py"]
+    assert not list(repo.glob("**/__pycache__")), "check must not leave bytecode in the repo"
+    assert "/tmp" not in result.stdout and "check-" not in result.stdout, "paths of the copy shown as the attendee's"
+
+
+# Messages in the attendee's terms ---------------------------------------------------
+
+
+def test_a_call_outside_the_main_guard_is_named(repo, sh):
+    plant(repo, BASICS, 'if __name__ == "__main__":', "if True:  # always")
+    lines = (BASICS.folder(repo) / "main.py").read_text().splitlines()
+    line = [n for n, text in enumerate(lines, 1) if "run_with_retcodes(" in text][0]
+    result = sh("make check CHAPTER=Basics", repo)
+    assert result.returncode != 0
+    assert f"Basics/main.py:{line} runs luigi as soon as the file is imported" in result.stdout, result.stdout
+    assert 'Put it under `if __name__ == "__main__":`' in result.stdout
+    assert "No task" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("empty", "Basics/main.py is empty. `make reset CHAPTER=Basics` brings back the exercise"),
+        ("deleted", "Basics/main.py is missing. `make reset CHAPTER=Basics` brings back the exercise."),
+    ],
+)
+def test_an_empty_or_deleted_main_py_is_named(repo, sh, how, message):
+    main = BASICS.folder(repo) / "main.py"
+    main.write_text("\n") if how == "empty" else main.unlink()
+    for command in ("make check CHAPTER=Basics", "make check"):
+        result = sh(command, repo)
+        assert result.returncode != 0
+        assert message in result.stdout, result.stdout
+        assert "Traceback" not in result.stdout and "DID NOT WARN" not in result.stdout
+
+
+def test_os_exit_in_run_does_not_pass(repo, sh):
+    line = plant(repo, BASICS, 'print("Hello World")', 'print("Hello World")\n        os._exit(0)') + 1
+    main = BASICS.folder(repo) / "main.py"
+    main.write_text("import os\n" + main.read_text())
+    result = sh("make check CHAPTER=Basics", repo)
+    assert result.returncode != 0, result.stdout
+    assert "0 of 1 chapter done." in result.stdout
+    assert f"Basics/main.py:{line + 1} ends Python at once (os._exit)" in result.stdout, result.stdout
+
+
+def test_a_syntax_error_shows_its_line_and_python_s_message(repo, sh):
+    line = plant(repo, BASICS, 'print("Hello World")', 'print("Hello World"')
+    source = (BASICS.folder(repo) / "main.py").read_text()
+    with pytest.raises(SyntaxError) as error:
+        compile(source, "main.py", "exec")
+    result = sh("make check CHAPTER=Basics", repo)
+    assert result.returncode != 0
+    assert f"Basics/main.py:{error.value.lineno}: {error.value.msg}" in result.stdout, result.stdout
+    assert 'print("Hello World"' in result.stdout
+    assert error.value.lineno == line
+    assert "Traceback" not in result.stdout
+
+
+# Coaching ---------------------------------------------------------------------------
+
+
+def test_a_passing_chapter_says_what_is_next(repo, sh):
+    shutil.copy(BASICS.folder(SOLUTIONS) / "main.py", BASICS.folder(repo) / "main.py")
+    result = sh("make check CHAPTER=Basics", repo)
+    assert result.returncode == 0, result.stdout
+    assert "Next: chapter 2, CreateOutput. Fill in CreateOutput/main.py, then run: make check CHAPTER=CreateOutput" in (
+        result.stdout
+    )
+    last = CHAPTERS[-1]
+    shutil.copy(last.folder(SOLUTIONS) / "main.py", last.folder(repo) / "main.py")
+    result = sh(f"make check CHAPTER={last.name}", repo)
+    assert result.returncode == 0, result.stdout
+    still_open = ", ".join(c.name for c in CHAPTERS[1:-1])
+    assert f"That was the last chapter. Still open: {still_open}" in result.stdout, result.stdout
+    for chapter in CHAPTERS:
+        shutil.copy(chapter.folder(SOLUTIONS) / "main.py", chapter.folder(repo) / "main.py")
+    result = sh(f"make check CHAPTER={last.name}", repo)
+    assert "That was the last chapter: all done!" in result.stdout, result.stdout
+
+
+def test_every_failing_blank_is_reported_once(repo, sh):
+    """Wrong answers to blanks 1 and 4 of Dependencies: a line for each, by its number."""
+    text = solution(DEPENDENCIES)
+    for number, wrong in [
+        (1, 'tld = luigi.Parameter(description="The country")'),
+        (4, "ranking = sorted(totals.items(), key=lambda item: -item[1])"),
+    ]:
+        text = text.replace(answer(text, number).strip(), wrong, 1)
+    plant(repo, DEPENDENCIES, text=text)
+    result = sh("make check CHAPTER=Dependencies", repo)
+    assert result.returncode != 0
+    told = [line.split(":")[0].strip() for line in result.stdout.splitlines() if line.strip().startswith("TODO")]
+    assert told == ["TODO 1", "TODO 4"], result.stdout
+    assert "TODO 1: tld should be a luigi.ChoiceParameter, not a luigi.Parameter" in result.stdout
+    assert "TODO 4: top-rs.file should list" in result.stdout
+
+
+def test_an_open_blank_and_a_wrong_one_are_both_named(repo, sh):
+    """Blank 1 answered wrongly, blank 2 still open: the wrong answer, then what to fill in next."""
+    text = with_blank(solution(BASICS), 2).replace('print("Hello World")', 'print("Hello, World")')
+    plant(repo, BASICS, text=text)
+    todo = [t for t in todos(text) if t.number == 2][0]
+    result = sh("make check CHAPTER=Basics", repo)
+    assert "not yet (1 TODO open)" in result.stdout, result.stdout
+    assert (
+        "TODO 1: Hello.run() should print the line 'Hello World'; it printed:\n         Hello, World\n" in result.stdout
+    )
+    assert f"next: Basics/main.py:{todo.line}: TODO 2: {todo.text}" in result.stdout
+
+
+def test_messages_never_show_internal_names(repo, sh):
+    plant(repo, DEPENDENCIES, "return Producer()", "return Producer")
+    result = sh("make check CHAPTER=Dependencies", repo)
+    assert "TODO 2: TopSongs.requires() should return Producer(), not the class Producer" in result.stdout, (
+        result.stdout
+    )
+    assert not re.search(r"chapter_\w+_\d+|<class '", result.stdout), result.stdout
+
+
+def test_an_exception_is_shown_at_its_line_with_a_plain_cause(repo, sh):
+    line = plant(
+        repo, CREATE, 'with self.output().open("w") as greeting:', 'with open(self.output(), "w") as greeting:'
+    )
+    result = sh("make check CHAPTER=CreateOutput", repo)
+    assert result.returncode != 0
+    assert f"CreateOutput/main.py:{line}: a LocalTarget is not a path: use its .open()" in result.stdout, result.stdout
+    assert 'with open(self.output(), "w") as greeting:' in result.stdout
+
+
+def test_exists_returning_a_cursor_is_named(repo, sh):
+    """luigi takes any cursor for True (Task.complete() is all(exists() of each
+    output)), so nothing raises: the check of TODO 3 says what is wrong."""
+    plant(repo, EXTENSIONS, ").fetchone() is not None", ")")
+    result = sh("make check CHAPTER=Extensions", repo)
+    assert result.returncode != 0
+    assert "TODO 3: exists() must return True or False, not a cursor" in result.stdout, result.stdout
+
+
+# failing_blanks, for make hint and make watch --------------------------------------------
+
+
+def test_failing_blanks_names_open_and_failing_blanks(tmp_path):
+    tree = tmp_path / "tree"
+    for chapter in (BASICS, CREATE):
+        chapter.copy(SOLUTIONS, tree / chapter.name)
+    assert check.failing_blanks(BASICS, tree) == {}
+    text = with_blank(solution(BASICS), 2).replace('print("Hello World")', 'print("Hello, World")')
+    (BASICS.folder(tree) / "main.py").write_text(text)
+    todo = [t for t in todos(text) if t.number == 2][0]
+    found = check.failing_blanks("Basics", tree)
+    assert list(found) == [1, 2], found
+    assert found[1] == "Hello.run() should print the line 'Hello World'; it printed:\nHello, World"
+    assert (
+        found[2]
+        == f"TODO 2 is not filled in yet ({check.relative(BASICS.folder(tree) / 'main.py')}:{todo.line}): {todo.text}"
+    )
+    (CREATE.folder(tree) / "main.py").write_text(
+        solution(CREATE).replace("import luigi\n", "import luigi\nwhile True:\n    pass\n", 1)
+    )
+    found = check.failing_blanks(CREATE, tree, time_limit=2)
+    assert list(found) == [0] and "did not finish within 2 s" in found[0], found
