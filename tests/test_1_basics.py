@@ -1,32 +1,50 @@
 """Chapter 1, Basics: a task is a class, and the command line names it."""
 
+import re
+import warnings
+
 import luigi
-import pytest
+
+from tools.check import show
 
 CHAPTER = "Basics"
+NO_OUTPUT = "Task Hello() without outputs has no custom complete() method"
+
+
+def printed(lines):
+    """What was printed, for a message: each line on a line of its own."""
+    return "\n".join(["; it printed:", *lines]) if lines else "; it printed nothing"
+
+
+def own_lines(output):
+    """What a command printed besides luigi's log lines and execution summary."""
+    summary = re.compile(r"^(DEBUG|INFO|WARNING|ERROR): |^\s|^Scheduled |^\* |^This progress |^Did not run |^=====|^$")
+    return [line for line in output.splitlines() if not summary.search(line) and "UserWarning" not in line]
 
 
 def test_todo1_hello_prints_hello_world(chapter, capfd):
     main = chapter.load()
-    # The warning the chapter explains: without output(), luigi can't tell if Hello is done.
-    with pytest.warns(UserWarning, match=r"Task Hello\(\) without outputs has no custom complete\(\) method"):
-        result = chapter.build(main.Hello())
-    printed = capfd.readouterr().out
-    assert "Hello World" in printed.splitlines(), (
-        f"Hello.run() should print the line 'Hello World', but it printed {printed!r}"
-    )
+    hello = main.Hello()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = chapter.build(hello)
+    lines = capfd.readouterr().out.splitlines()
+    assert "Hello World" in lines, f"Hello.run() should print the line {show('Hello World')}{printed(lines)}"
     assert result.status == luigi.LuigiStatusCode.SUCCESS, result.summary_text
+    # The warning the chapter explains: without output(), luigi can't tell if Hello is done.
+    assert any(NO_OUTPUT in str(warning.message) for warning in caught), (
+        "in this chapter, Hello has no output(): luigi should warn that it cannot tell whether Hello is done"
+    )
 
 
 def test_todo2_documented_command_runs_hello(chapter):
     result = chapter.cli()
-    assert result.returncode == 0, f"`{chapter.chapter.command}` failed:\n{result.stdout}"
-    assert "Hello World" in result.stdout.splitlines(), (
-        f"`{chapter.chapter.command}` should print 'Hello World'; it printed:\n{result.stdout}"
-    )
-    assert "* 1 ran successfully:\n    - 1 Hello()" in result.stdout
-    # The warning the chapter explains: without output(), luigi can't tell if Hello is done.
-    assert "Task Hello() without outputs has no custom complete() method" in result.stdout
+    command = chapter.chapter.command
+    assert result.returncode == 0, f"`{command}` failed:\n{result.stdout}"
+    lines = own_lines(result.stdout)
+    assert "Hello World" in lines, f"`{command}` should print the line {show('Hello World')}{printed(lines)}"
+    assert "* 1 ran successfully:\n    - 1 Hello()" in result.stdout, f"`{command}` should run Hello:\n{result.stdout}"
+    assert NO_OUTPUT in result.stdout, f"`{command}` should show luigi's warning {show(NO_OUTPUT)}"
 
 
 def test_todo2_a_failing_task_makes_the_command_exit_non_zero(chapter):
@@ -46,4 +64,4 @@ def test_todo2_a_failing_task_makes_the_command_exit_non_zero(chapter):
 def test_todo2_unknown_task_exits_non_zero(chapter):
     result = chapter.cli("python main.py Goodbye --local-scheduler")
     assert result.returncode != 0, "naming a task that does not exist should fail"
-    assert "No task Goodbye" in result.stdout
+    assert "No task Goodbye" in result.stdout, f"naming a task that does not exist should say so:\n{result.stdout}"

@@ -7,6 +7,8 @@ from pathlib import Path
 import luigi
 import pytest
 
+from tools.check import show
+
 CHAPTER = "Dependencies"
 COUNTRIES = {"ba", "hr", "me", "rs", "si"}
 SONGS = {"call me maybe", "gangnam style", "battle scars"}
@@ -34,17 +36,21 @@ def written_top(tld):
 def test_todo1_tld_is_a_choice_of_the_known_countries(chapter):
     main = chapter.load()
     params = dict(main.TopSongs.get_params())
-    assert "tld" in params, f"TopSongs should have a parameter called 'tld'; it has {sorted(params)}"
+    assert "tld" in params, f"TopSongs should have a parameter called {show('tld')}; it has {show(sorted(params))}"
     tld = params["tld"]
-    assert isinstance(tld, luigi.ChoiceParameter), f"tld should be a luigi.ChoiceParameter, not {type(tld).__name__}"
-    assert set(tld._choices) == COUNTRIES, f"tld's choices should be COUNTRIES, not {sorted(tld._choices)}"
+    assert isinstance(tld, luigi.ChoiceParameter), f"tld should be a luigi.ChoiceParameter, not {show(tld)}"
+    assert set(tld._choices) == COUNTRIES, (
+        f"tld's choices should be COUNTRIES, {show(sorted(COUNTRIES))}, not {show(sorted(tld._choices))}"
+    )
     assert main.TopSongs(tld="rs").tld == "rs"
 
 
 def test_todo2_topsongs_requires_producer(chapter):
     main = chapter.load()
     required = main.TopSongs(tld="rs").requires()
-    assert isinstance(required, main.Producer), f"TopSongs.requires() should return Producer(), not {required!r}"
+    assert isinstance(required, main.Producer), (
+        f"TopSongs.requires() should return {show(main.Producer())}, not {show(required)}"
+    )
 
 
 def test_todo3_totals_are_added_up_from_plays_tsv(chapter):

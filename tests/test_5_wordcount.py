@@ -9,6 +9,8 @@ from pathlib import Path
 import luigi
 import pytest
 
+from tools.check import show
+
 CHAPTER = "WordCount"
 WEEK = "2026-W45"  # Monday 2 to Sunday 8 November 2026: the days in data/
 DAYS = [datetime.date(2026, 11, 2) + datetime.timedelta(days=n) for n in range(7)]
@@ -57,21 +59,25 @@ def test_todo1_input_text_is_the_file_of_its_day(chapter):
     main = chapter.load()
     assert issubclass(main.InputText, luigi.ExternalTask), "InputText is written by someone else: an ExternalTask"
     target = main.InputText(date=DAYS[0]).output()
-    assert isinstance(target, luigi.LocalTarget), f"InputText.output() should be a luigi.LocalTarget, not {target!r}"
+    assert isinstance(target, luigi.LocalTarget), (
+        f"InputText.output() should be a luigi.LocalTarget, not {show(target)}"
+    )
     assert target.path == "data/2026-11-02.txt", (
-        f"InputText(2026-11-02) should be data/2026-11-02.txt, not {target.path}"
+        f"InputText(date=2026-11-02) should be {show('data/2026-11-02.txt')}, not {show(target.path)}"
     )
 
 
 def test_todo2_wordcount_requires_one_input_per_day(chapter):
     main = chapter.load()
-    required = main.WordCount(date_interval=interval("2026-11-02-2026-11-05")).requires()
+    required = luigi.task.flatten(main.WordCount(date_interval=interval("2026-11-02-2026-11-05")).requires())
     dates = [str(getattr(task, "date", task)) for task in required]
     expected = [str(day) for day in DAYS[:3]]
     assert all(isinstance(task, main.InputText) for task in required), (
-        f"requires() should return InputText tasks: {required}"
+        f"requires() should return InputText tasks, not {show(required)}"
     )
-    assert dates == expected, f"2026-11-02-2026-11-05 should require the days {expected} (the end is excluded): {dates}"
+    assert dates == expected, (
+        f"2026-11-02-2026-11-05 should require the days {show(expected)} (the end is excluded), not {show(dates)}"
+    )
 
 
 def test_todo3_the_counting_rules(chapter):

@@ -23,6 +23,7 @@ import pytest
 from tools import browser
 from tools import luigid as luigid_tool
 from tools.chapters import command_env
+from tools.check import show
 
 CHAPTER = "Visualization"
 GROUPS, PARTS = 4, 8
@@ -40,7 +41,7 @@ def run_on_a_scheduler(task):
     scheduler = luigi.scheduler.Scheduler()
     with luigi.worker.Worker(scheduler=scheduler) as worker:
         worker.add(task)
-        assert worker.run(), f"{task} failed: see the traceback above"
+        assert worker.run(), f"{task} failed"
     return scheduler
 
 
@@ -48,9 +49,9 @@ def test_todo1_the_report_needs_one_merge_per_group(chapter):
     main = chapter.load()
     required = main.Report().requires()
     expected = [main.Merge(group=group) for group in range(GROUPS)]
-    assert isinstance(required, list), f"Report.requires() should return a list of tasks, not {required!r}"
+    assert isinstance(required, list), f"Report.requires() should return a list of tasks, not {show(required)}"
     assert sorted(required, key=str) == sorted(expected, key=str), (
-        f"Report() should require Merge(group=0) ... Merge(group={GROUPS - 1}), not {required}"
+        f"Report() should require {show(expected)}, not {show(required)}"
     )
 
 
@@ -58,9 +59,9 @@ def test_todo2_each_merge_needs_all_the_work_of_its_group(chapter):
     main = chapter.load()
     required = main.Merge(group=2).requires()
     expected = [main.Work(group=2, part=part) for part in range(PARTS)]
-    assert isinstance(required, list), f"Merge.requires() should return a list of tasks, not {required!r}"
+    assert isinstance(required, list), f"Merge.requires() should return a list of tasks, not {show(required)}"
     assert sorted(required, key=str) == sorted(expected, key=str), (
-        f"Merge(group=2) should require Work(group=2, part=0) ... Work(group=2, part={PARTS - 1}), not {required}"
+        f"Merge(group=2) should require {show(expected)}, not {show(required)}"
     )
 
 
@@ -71,7 +72,7 @@ def test_todo3_a_task_reports_its_progress_up_to_100_percent(chapter):
     task = run_on_a_scheduler(work).task_list("DONE", "")[work.task_id]
     assert task["progress_percentage"] == 100, (
         "after its last step, a task should have reported 100 (percent) with set_progress_percentage, "
-        f"not {task['progress_percentage']}"
+        f"not {show(task['progress_percentage'])}"
     )
 
 
@@ -82,7 +83,7 @@ def test_todo4_a_task_tells_the_scheduler_what_it_is_doing(chapter):
     task = run_on_a_scheduler(work).task_list("DONE", "")[work.task_id]
     message = task["status_message"]
     assert isinstance(message, str) and message.strip(), (
-        f"a task should send a status message with set_status_message, not {message!r}"
+        f"a task should send a status message with set_status_message, not {show(message)}"
     )
 
 

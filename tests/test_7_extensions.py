@@ -3,6 +3,7 @@
 import collections
 import contextlib
 import datetime
+import re
 import sqlite3
 import subprocess
 import time
@@ -12,6 +13,7 @@ import luigi
 import pytest
 
 from tools.chapters import command_env
+from tools.check import show
 
 CHAPTER = "Extensions"
 WEEK = "2026-W48"
@@ -36,15 +38,22 @@ def test_todo1_week_parameter_reads_an_iso_week(chapter):
         text = f"{year}-W{week:02d}"
         monday = param.parse(text)
         expected = monday_of(year, week)
-        assert monday == expected, f"WeekParameter().parse({text!r}) should be the Monday {expected}, not {monday!r}"
-        assert param.serialize(monday) == text, f"serialize(parse({text!r})) should give {text!r} back"
+        assert monday == expected, (
+            f"WeekParameter().parse({text!r}) should be the Monday {show(expected)}, not {show(monday)}"
+        )
+        again = param.serialize(monday)
+        assert again == text, f"serialize(parse({text!r})) should give {show(text)} back, not {show(again)}"
 
 
 @pytest.mark.parametrize(("text", "error"), [("2026-48", "2026-W48"), ("26-W48", "2026-W48"), ("2025-W53", "week")])
 def test_todo1_week_parameter_refuses_what_is_not_a_week(chapter, text, error):
     main = chapter.load()
-    with pytest.raises(ValueError, match=error):
-        main.WeekParameter().parse(text)
+    try:
+        parsed = main.WeekParameter().parse(text)
+    except ValueError as refused:
+        assert re.search(error, str(refused)), f"parse({text!r}) should say {show(error)} in its ValueError: {refused}"
+    else:
+        raise AssertionError(f"WeekParameter().parse({text!r}) should raise a ValueError, not return {show(parsed)}")
 
 
 def test_todo2_output_path_comes_from_family_and_parameters(chapter):
@@ -53,7 +62,9 @@ def test_todo2_output_path_comes_from_family_and_parameters(chapter):
         assert issubclass(task, main.AutoPathTask), f"{task.__name__} should be an AutoPathTask"
         assert "output" not in vars(task), f"{task.__name__} should inherit output() from AutoPathTask"
     plays = main.Plays(country="rs", week=MONDAY).output()
-    assert isinstance(plays, luigi.LocalTarget), f"AutoPathTask.output() should be a LocalTarget, not {plays!r}"
+    assert isinstance(plays, luigi.LocalTarget), (
+        f"AutoPathTask.output() should be a luigi.LocalTarget, not {show(plays)}"
+    )
     cases = [
         (main.Plays(country="rs", week=MONDAY), f"output/Plays/country=rs,week={WEEK}.tsv"),
         (main.Plays(country="si", week=monday_of(2027, 1)), "output/Plays/country=si,week=2027-W01.tsv"),
@@ -61,7 +72,7 @@ def test_todo2_output_path_comes_from_family_and_parameters(chapter):
     ]
     for task, expected in cases:
         path = task.output().path
-        assert path == expected, f"{task} should write {expected}, not {path}"
+        assert path == expected, f"{task} should write {show(expected)}, not {show(path)}"
 
 
 def test_todo2_the_path_follows_the_task_id(chapter):
@@ -84,7 +95,10 @@ def test_todo2_the_path_follows_the_task_id(chapter):
 def test_todo3_sqlite_target_exists_when_its_marker_row_does(chapter):
     main = chapter.load()
     target = main.SQLiteTarget("output/test.db", marker="LoadPlays_rs")
-    assert not target.exists(), "a SQLiteTarget should not exist in a new database"
+    found = target.exists()
+    kind = "a cursor (call .fetchone() on it)" if isinstance(found, sqlite3.Cursor) else show(found)
+    assert isinstance(found, bool), f"exists() must return True or False, not {kind}"
+    assert not found, "a SQLiteTarget should not exist in a new database"
     query("output/test.db", "CREATE TABLE IF NOT EXISTS done (marker TEXT PRIMARY KEY)")
     with contextlib.closing(sqlite3.connect("output/test.db")) as db, db:
         db.execute("INSERT INTO done VALUES ('LoadPlays_hr')")
@@ -107,7 +121,9 @@ def test_todo4_writes_and_marker_commit_together(chapter):
         db.execute("INSERT INTO numbers VALUES (2)")
     assert query("output/test.db", "SELECT * FROM numbers") == [(2,)], "a transaction should commit its rows"
     markers = query("output/test.db", "SELECT marker FROM done")
-    assert markers == [("LoadPlays_rs",)], f"a transaction should insert its marker row in done, not {markers}"
+    assert markers == [("LoadPlays_rs",)], (
+        f"a transaction should insert its marker row in done, {show([('LoadPlays_rs',)])}, not {show(markers)}"
+    )
 
 
 def test_todo4_a_second_load_of_the_same_week_is_harmless(chapter):
