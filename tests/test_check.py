@@ -6,7 +6,9 @@ and runs the checker the way a user does."""
 
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -123,6 +125,28 @@ def test_the_time_limit_stops_the_luigid_of_a_test_too(repo, sh, tmp_path):
     assert result.returncode == 1, result.stdout
     assert f"did not finish within {limit} s (while checking: documented command" in result.stdout, result.stdout
     assert not processes_mentioning(str(tmp_path)), "the check left processes running (luigid?)"
+
+
+def test_ctrl_c_stops_the_check_and_its_tests(repo, tmp_path):
+    """The tests run in a session of their own, out of reach of the terminal's Ctrl-C: the checker stops them."""
+    plant(repo, BASICS, '        print("Hello World")', "        while True:\n            pass")
+    checker = subprocess.Popen(
+        [sys.executable, "-m", "tools.check", "Basics"],
+        cwd=repo,
+        env=command_env(tmp_path / "tmp"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.1)  # until the tests run
+    time.sleep(1)
+    checker.send_signal(signal.SIGINT)
+    output = checker.communicate(timeout=check.GRACE + 10)[0]
+    assert checker.returncode == 130, output
+    assert "Stopped." in output
+    assert not processes_mentioning(str(tmp_path)), "Ctrl-C left processes running"
 
 
 # A short report ---------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 For each chapter, in workshop order, runs the chapter's quick tests on a copy
 of the attendee's chapter folder (nothing is ever written into the chapter
-folders), in a process of its own with a time limit, two chapters at a time.
+folders), in a process of its own with a time limit, a few chapters at a time.
 Prints a progress table; for the first chapter that is not done, it lists
 what fails, one line per blank, in the attendee's terms. Exits 0 only when
 every checked chapter passes.
@@ -18,11 +18,14 @@ import datetime
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
+import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,8 +34,8 @@ from pathlib import Path
 import pytest
 
 from tools import luigid
-from tools.blanks import PLACEHOLDER, open_todos, todos
-from tools.chapters import CHAPTERS, EXERCISES, ROOT, find
+from tools.blanks import PLACEHOLDER, answers, open_todos
+from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, find
 
 # Seconds that one chapter's quick tests may take. The slowest chapter,
 # Visualization, takes about 3 s on a 2-core machine: ten times that leaves
@@ -41,7 +44,8 @@ TIME_LIMIT = 30
 # After the time limit, the tests get this long to stop cleanly (Ctrl-C),
 # so that they stop the luigid they started, before everything is killed.
 GRACE = 5
-PARALLEL = 2  # chapters checked at the same time
+PARALLEL = min(os.cpu_count() or 2, 4)  # chapters checked at the same time
+STOP = threading.Event()  # set on Ctrl-C: every chapter's tests stop, cleanly
 # A long text (what the attendee's code printed) is shown by its first and
 # last lines, each cut to WIDTH characters.
 HEAD, TAIL, WIDTH = 4, 4, 160
@@ -66,7 +70,7 @@ CAUSES = [
     ("FileNotFoundError", r"No such file or directory: '(.*)'", "there is no file {0}"),
     ("OperationalError", r"database is locked", "another connection holds the database: close each one you open"),
     ("RecursionError", "", "a method calls itself, again and again"),
-    ("Exception", r"must return Task objects but <class '(?:\w+\.)*(\w+)'>", "requires() must return {0}(), not {0}"),
+    ("Exception", r"must return Task objects but <class '(?:\w+\.)*(\w+)'>", "requires() must return {0}(), a task"),
 ]
 
 TRACEBACK = "Traceback (most recent call last):"
@@ -80,8 +84,9 @@ LUIGI_COMMAND = re.compile(r"/luigi/(interface|retcodes|cmdline_parser)\.py$")  
 
 def relative(path):
     """A path as the attendee types it: relative to the current folder if inside it."""
-    with contextlib.suppress(ValueError):
-        return Path(path).resolve().relative_to(Path.cwd().resolve())
+    for absolute in (Path(os.path.abspath(path)), Path(path).resolve()):  # a link as it is, if possible
+        with contextlib.suppress(ValueError):
+            return absolute.relative_to(Path.cwd())
     return Path(path)
 
 
@@ -248,7 +253,9 @@ def explain(error, sections, shown):
     if placeholder:
         return int(placeholder.group(1)), f"TODO {placeholder.group(1)} is not filled in yet"
     mine = own(raised)
-    if mine and not isinstance(error, AssertionError):
+    frames = traceback.extract_tb(error.__traceback__)
+    in_attendee_code = bool(frames) and Path(frames[-1].filename).name == "main.py"  # e.g. an assert of their own
+    if mine and (not isinstance(error, AssertionError) or in_attendee_code):
         at_import = any(in_main(frame) and frame.function == "<module>" for frame in mine[-1][0])
         return 0 if at_import else None, described(*mine[-1], shown)
     if isinstance(error, AssertionError):
@@ -367,24 +374,14 @@ def run_tests(chapter, tree, folder, shown, time_limit):
             command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
-    timed_out = False
     try:
-        process.wait(time_limit)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C: the tests stop, and stop their luigid
-        try:
-            process.wait(GRACE)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    # Whatever is left in the tests' process group (e.g. luigi's worker processes), and a
-    # luigid whose test was killed before it could stop it (it runs in a session of its own).
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    for pidfile in (folder / "tests").glob("**/luigid.pid"):
-        luigid.stop(pidfile.parent)
+        deadline = time.monotonic() + time_limit
+        while process.poll() is None and time.monotonic() < deadline and not STOP.is_set():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(0.1)
+        timed_out = process.poll() is None and not STOP.is_set()
+    finally:  # also on Ctrl-C in this thread: the tests run in a session of their own
+        stop(process, folder)
     records = []
     if results.exists():
         for line in results.read_text().splitlines():
@@ -392,6 +389,24 @@ def run_tests(chapter, tree, folder, shown, time_limit):
                 records.append(json.loads(line))
     output = (folder / "output.txt").read_text(errors="replace")
     return records, timed_out, process.returncode, output
+
+
+def stop(process, folder):
+    """Stop the tests if they still run, as Ctrl-C would (so that they stop their
+    luigid), then kill whatever is left in their process group (e.g. luigi's
+    worker processes), and a luigid that a killed test had no time to stop."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(GRACE)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    for pidfile in (folder / "tests").glob("**/luigid.pid"):
+        luigid.stop(pidfile.parent)  # it runs in a session of its own
 
 
 def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
@@ -404,15 +419,18 @@ def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
         outcome.problems, outcome.stopped = {0: problem}, outcome_stopped
         return outcome
     opened = {t.number: f"TODO {t.number} is not filled in yet ({shown}:{t.line}): {t.text}" for t in outcome.todos}
-    if opened and len(opened) == len({todo.number for todo in todos(text)}):
+    if set(opened) == set(answers((chapter.folder(SOLUTIONS) / "main.py").read_text())):
         outcome.problems = opened  # nothing is filled in yet: nothing to test
         return outcome
     with tempfile.TemporaryDirectory(prefix=f"check-{chapter.name}-") as folder:
         folder = Path(folder)
         try:
             chapter.copy(tree, folder / "tree" / chapter.name)
-        except OSError as error:
-            outcome.problems = {0: f"cannot copy {relative(chapter.folder(tree))}/: {error}"}
+        except OSError as error:  # shutil.Error lists (source, copy, why) for each file
+            source, _, why = error.args[0][0] if isinstance(error, shutil.Error) else (error.filename, 0, error)
+            if source and Path(source).is_symlink() and not Path(source).exists():
+                why = "it is a link to a file that does not exist"
+            outcome.problems = {0: f"cannot copy {relative(source or chapter.folder(tree))}: {why}"}
             outcome.stopped = "cannot copy it"
             return outcome
         records, timed_out, returncode, output = run_tests(chapter, folder / "tree", folder, shown, time_limit)
@@ -564,9 +582,16 @@ def main(argv=None):
     chapters = [find(args.chapter)] if args.chapter else CHAPTERS
     tree = Path(args.tree).resolve()
     limit = int(args.time_limit) if args.time_limit == int(args.time_limit) else args.time_limit
-    with ThreadPoolExecutor(PARALLEL) as pool:
+    pool = ThreadPoolExecutor(PARALLEL)
+    try:
         outcomes = pool.map(lambda chapter: check(chapter, tree, limit), chapters)
         return report(outcomes, tree, checked_all=not args.chapter)
+    except KeyboardInterrupt:  # Ctrl-C: the tests run in sessions of their own, so stop them here
+        STOP.set()
+        print("\nStopped.", file=sys.stderr)
+        return 130
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 if __name__ == "__main__":
