@@ -4,6 +4,7 @@ break it; and what the checker says, in the attendee's terms. Each test
 plants the situation in a fresh copy of the repo (a git checkout of its own)
 and runs the checker the way a user does."""
 
+import os
 import re
 import shutil
 import signal
@@ -74,14 +75,17 @@ def status(repo):
 
 
 def processes_mentioning(text):
-    """The processes whose command line mentions text (Linux: /proc)."""
+    """The processes whose command line mentions text, or whose current folder is in it (Linux: /proc)."""
     found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+    for process in Path("/proc").glob("[0-9]*"):
+        if process.name == str(os.getpid()):
+            continue  # this test, which runs in its own folder
         try:
-            if text in cmdline.read_bytes().decode(errors="replace"):
-                found.append(cmdline.parent.name)
+            command = (process / "cmdline").read_bytes().decode(errors="replace")
+            if text in command or text in os.readlink(process / "cwd"):
+                found.append(process.name)
         except OSError:
-            pass  # ended meanwhile
+            pass  # ended meanwhile, or not ours to read
     return found
 
 
