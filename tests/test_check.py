@@ -131,11 +131,15 @@ def test_the_time_limit_stops_the_luigid_of_a_test_too(repo, sh, tmp_path):
     assert not processes_mentioning(str(tmp_path)), "the check left processes running (luigid?)"
 
 
-def test_ctrl_c_stops_the_check_and_its_tests(repo, tmp_path):
-    """The tests run in a session of their own, out of reach of the terminal's Ctrl-C: the checker stops them."""
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "terminate"])
+@pytest.mark.parametrize("tool", ["check", "hint"])
+def test_stopping_the_checker_stops_its_tests(repo, tmp_path, tool, stop):
+    """The tests run in a session of their own, out of reach of the terminal's
+    Ctrl-C and of `make watch`'s terminate(): the checker, or make hint that
+    calls failing_blanks, stops them."""
     plant(repo, BASICS, '        print("Hello World")', "        while True:\n            pass")
     checker = subprocess.Popen(
-        [sys.executable, "-m", "tools.check", "Basics"],
+        [sys.executable, "-m", f"tools.{tool}", "Basics"],
         cwd=repo,
         env=command_env(tmp_path / "tmp"),
         stdout=subprocess.PIPE,
@@ -146,11 +150,12 @@ def test_ctrl_c_stops_the_check_and_its_tests(repo, tmp_path):
     while not processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
         time.sleep(0.1)  # until the tests run
     time.sleep(1)
-    checker.send_signal(signal.SIGINT)
+    checker.send_signal(stop)
     output = checker.communicate(timeout=check.GRACE + 10)[0]
-    assert checker.returncode == 130, output
-    assert "Stopped." in output
-    assert not processes_mentioning(str(tmp_path)), "Ctrl-C left processes running"
+    assert checker.returncode != 0, output
+    if tool == "check":
+        assert checker.returncode == 130 and "Stopped." in output, output
+    assert not processes_mentioning(str(tmp_path)), f"{stop.name} left processes running"
 
 
 # A short report ---------------------------------------------------------------

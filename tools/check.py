@@ -480,6 +480,25 @@ def cut_short(chapter, shown, text, records, timed_out, returncode, output, time
 # The report -----------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def terminate_as_ctrl_c():
+    """In the main thread, take a SIGTERM (e.g. `make watch` stopping this
+    process) for a Ctrl-C, so that the tests started here are stopped too:
+    they run in sessions of their own, out of reach of either signal."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def failing_blanks(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
     """The blanks of a chapter that are open or fail, for `make hint` and
     `make watch`: {blank number: one plain message}, in blank order, empty
@@ -494,7 +513,8 @@ def failing_blanks(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
     the chapter folder, as `make check CHAPTER=...`."""
     if not hasattr(chapter, "tests"):
         chapter = find(str(chapter))
-    return dict(sorted(check(chapter, Path(tree), time_limit).problems.items()))
+    with terminate_as_ctrl_c():
+        return dict(sorted(check(chapter, Path(tree), time_limit).problems.items()))
 
 
 def details(outcome):
@@ -582,16 +602,17 @@ def main(argv=None):
     chapters = [find(args.chapter)] if args.chapter else CHAPTERS
     tree = Path(args.tree).resolve()
     limit = int(args.time_limit) if args.time_limit == int(args.time_limit) else args.time_limit
-    pool = ThreadPoolExecutor(PARALLEL)
-    try:
-        outcomes = pool.map(lambda chapter: check(chapter, tree, limit), chapters)
-        return report(outcomes, tree, checked_all=not args.chapter)
-    except KeyboardInterrupt:  # Ctrl-C: the tests run in sessions of their own, so stop them here
-        STOP.set()
-        print("\nStopped.", file=sys.stderr)
-        return 130
-    finally:
-        pool.shutdown(cancel_futures=True)
+    with terminate_as_ctrl_c():
+        pool = ThreadPoolExecutor(PARALLEL)
+        try:
+            outcomes = pool.map(lambda chapter: check(chapter, tree, limit), chapters)
+            return report(outcomes, tree, checked_all=not args.chapter)
+        except KeyboardInterrupt:  # the tests run in sessions of their own: stop them here
+            STOP.set()
+            print("\nStopped.", file=sys.stderr)
+            return 130
+        finally:
+            pool.shutdown(cancel_futures=True)
 
 
 if __name__ == "__main__":
