@@ -1,8 +1,8 @@
 """`make check` under real-world conditions: attendee code that never ends,
 prints without end, writes next to itself, or is broken in the ways people
 break it; and what the checker says, in the attendee's terms. Each test
-plants the situation in a fresh copy of the repo (a git checkout of its own)
-and runs the checker the way a user does."""
+plants the situation in a fresh copy of the repo (a git checkout of its own:
+the `repo` fixture of conftest.py) and runs the checker the way a user does."""
 
 import os
 import re
@@ -17,40 +17,12 @@ import pytest
 
 from tools import check
 from tools.blanks import answer, todos, with_blank
-from tools.chapters import CHAPTERS, SOLUTIONS, command_env, find, fresh_repo
+from tools.chapters import CHAPTERS, SOLUTIONS, command_env, find
 
 BASICS, CREATE, DEPENDENCIES, VISUALIZATION, EXTENSIONS = (
     find(name) for name in ("Basics", "CreateOutput", "Dependencies", "Visualization", "Extensions")
 )
 LIMIT = 4  # seconds: a time limit for the tests that plant code that never ends
-
-
-@pytest.fixture
-def sh(tmp_path):
-    """Run a shell command as a user would, with its temporary files in this test's folder."""
-
-    def run(command, cwd):
-        return subprocess.run(
-            command,
-            shell=True,
-            cwd=cwd,
-            env=command_env(tmp_path / "tmp"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=300,
-        )
-
-    return run
-
-
-@pytest.fixture
-def repo(tmp_path, sh):
-    """A fresh clone: the exercises with their blanks, committed to git."""
-    path = fresh_repo(tmp_path / "repo", solved=False)
-    git = "git -c user.name=attendee -c user.email=attendee@example.invalid"
-    assert sh(f"git init -q && git add -A && {git} commit -qm clone", path).returncode == 0
-    return path
 
 
 def solution(chapter):
