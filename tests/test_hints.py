@@ -68,6 +68,8 @@ def test_levels_one_and_two_never_hold_a_line_of_the_answer(item):
     chapter, todo = item
     blank = hint.Blank(chapter, todo, chapter.folder() / "main.py")
     for line in answer(solution(chapter), todo.number).splitlines():
+        if not re.search(r"\w", line):
+            continue  # a closing `)` alone gives nothing away
         for level in (1, 2):
             assert squeezed(line) not in squeezed(hint.text(blank, level)), f"level {level} gives away: {line}"
 

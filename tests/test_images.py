@@ -1,4 +1,4 @@
-"""The pictures: every image the README shows is a real PNG of a sensible
+"""The pictures: every image the pages show is a real PNG of a sensible
 size, and the drawn ones are exactly what `make images` draws today."""
 
 import re
@@ -9,7 +9,7 @@ import pytest
 from tools import images
 from tools.chapters import ROOT
 
-README = ROOT / "README.md"
+PAGES = [ROOT / "README.md", *ROOT.glob("*/README.md"), *ROOT.glob("docs/*.md")]
 
 
 def png_size(path):
@@ -22,17 +22,22 @@ def png_size(path):
 
 
 def shown_images():
-    return sorted(set(re.findall(r"!\[[^\]]*\]\(([^)\s]+\.png)\)", README.read_text())))
+    """The images the pages show, as paths from the repo root."""
+    shown = set()
+    for page in PAGES:
+        for image in re.findall(r"!\[[^\]]*\]\(([^)\s]+\.png)\)", page.read_text()):
+            shown.add((page.parent / image).resolve().relative_to(ROOT).as_posix())
+    return sorted(shown)
 
 
-def test_the_readme_shows_the_pictures():
+def test_the_pages_show_the_pictures():
     assert {"images/luigi8.png", "images/graph.png", "images/confused.png"} <= set(shown_images())
 
 
 @pytest.mark.parametrize("image", shown_images())
 def test_every_picture_of_the_readme_is_a_png_of_sensible_size(image):
     path = ROOT / image
-    assert path.exists(), f"the README shows {image}, which does not exist: run `make images`"
+    assert path.exists(), f"a page shows {image}, which does not exist: run `make images`"
     width, height = png_size(path)
     assert 300 <= width <= 2400 and 100 <= height <= 1600, f"{image} is {width}x{height} pixels"
     assert 1_000 < path.stat().st_size < 1_000_000, f"{image} is {path.stat().st_size} bytes"

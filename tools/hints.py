@@ -64,15 +64,16 @@ Parameters = {
         what="Declare the parameter name as a class attribute: luigi makes it the --name option of the\n"
         "command line. Give it no default, so that the task cannot run without it.",
         link=LUIGI + "parameters.html",
-        how='luigi.Parameter(default=..., description="...") keeps the text as a string; without\n'
-        'default= it is required. For example: city = luigi.Parameter(description="The city to visit")',
+        how="NameParameter, above, is a luigi.Parameter (it keeps the text as a string) that also refuses a\n"
+        'name with a "/". Without default= it is required: city = luigi.Parameter(description="...")',
     ),
     2: Hint(
         what="Declare times, how many greeting lines run() writes: a whole number, 1 when the command\n"
         "line does not say.",
         link=LUIGI + "parameters.html#parameter-types",
-        how="luigi.IntParameter parses the option's text into an int (and refuses --times two). It takes\n"
-        'default= and description= too. For example: retries = luigi.IntParameter(default=3, description="...")',
+        how="luigi.NumericalParameter(var_type=int, min_value=..., max_value=...) parses the text into an\n"
+        "int and refuses one outside [min_value, max_value); default= and description= work as usual.\n"
+        "For example: port = luigi.NumericalParameter(var_type=int, min_value=1024, max_value=65536, default=8080)",
     ),
     3: Hint(
         what="Declare date, the day of the greeting: a datetime.date, today unless --date says otherwise.",
@@ -194,8 +195,9 @@ Extensions = {
         what="A base task can give its subclasses their output(): build the path from the task's family\n"
         "(its class name) and its parameters as text, so that two tasks never share a file.",
         link=LUIGI + "tasks.html#namespaces-families-and-ids",
-        how="self.task_family is the class name, e.g. Plays; self.to_str_params() is a dict of each\n"
-        'parameter\'s name and value as text. Joining them: "&".join(f"{k}={v}" for k, v in d.items())',
+        how="self.get_task_family() is the class name, e.g. Plays; self.to_str_params(only_significant=True)\n"
+        "is a dict of each significant parameter's name and value as text. Joining a dict d:\n"
+        '"&".join(f"{k}={v}" for k, v in d.items())',
     ),
     3: Hint(
         what="A target is anything with an exists() method: luigi asks it whether the task is complete.\n"
@@ -208,8 +210,9 @@ Extensions = {
         what="Write the marker row in the same transaction as the task's rows, before the with block\n"
         "commits: if anything fails, neither the rows nor the marker stay behind.",
         link=LUIGI + "workflows.html#target",
-        how="db.execute(sql, values) with one ? placeholder per value, the values in a tuple:\n"
-        'db.execute("INSERT INTO seen VALUES (?)", (name,))',
+        how="db.execute(sql, values) with one ? placeholder per value, the values in a tuple. SQLite's\n"
+        "INSERT OR REPLACE keeps one row per key when the same load runs twice:\n"
+        'db.execute("INSERT OR REPLACE INTO seen VALUES (?)", (name,))',
     ),
 }
 
