@@ -7,9 +7,11 @@ command line: luigi.Parameter keeps a string, luigi.IntParameter makes an int,
 luigi.DateParameter a datetime.date from YYYY-MM-DD. A parameter without a
 default is required; the description is shown by --help.
 
-luigi parses and checks every value when it makes the task, before anything
-runs: luigi.NumericalParameter refuses a number out of its range, and a
-parameter's normalize() may refuse a value, as NameParameter does below.
+luigi parses and checks every value of the command line when it makes the
+task, before anything runs: luigi.NumericalParameter's parse() refuses a
+number out of its range. A parameter's normalize() sees every value, from
+the command line or from Hello(name=...), and may refuse it, as
+NameParameter does below.
 
 Parameters are also the task's identity: Hello(name="Belgrade") and
 Hello(name="Novi Sad") are two different tasks, so each needs its own output
