@@ -52,8 +52,9 @@ hint: $(BIN)/.installed ## a hint for your next blank; again for more (CHAPTER=N
 watch: $(BIN)/.installed ## check again each time you save a chapter's main.py (Ctrl-C stops)
 	@$(BIN)/python -m tools.watch
 
+# In 6 processes (pytest-xdist): on 2 cores, as many tests wait for commands as compute.
 test: lint ## the maintainers' and CI's test suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 6
 
 lint: $(BIN)/.installed ## check style with ruff
 	$(BIN)/ruff check .

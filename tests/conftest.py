@@ -164,3 +164,27 @@ def pytest_terminal_summary(terminalreporter):
             " its exercise checks fail for those chapters. To check your answers, run `make check`.",
             yellow=True,
         )
+
+
+# The modules whose tests run whole make commands (setup, run, check), the
+# slowest: they go first, so that in parallel (`make test`) they do not finish last.
+SLOWEST = {"test_tooling.py", "test_laptops.py"}
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.path.name not in SLOWEST)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs the tests in parallel with pytest-xdist. Each test goes
+    to whichever worker is free, except that the README's examples stay together
+    on one worker, in order: its python blocks share one namespace."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            module = nodeid.split("::")[0]
+            return module if module.endswith("/test_readme.py") else nodeid
+
+    return Scheduling(config, log)

@@ -129,13 +129,17 @@ def test_where_symlinks_are_not_allowed_setup_makes_copies_that_git_leaves_alone
     assert hello.returncode == 0 and "Hello World" in hello.stdout, hello.stdout
 
 
-# A venv whose Python is gone, a folder with a space, a venv made by hand -------
+# A venv whose Python is gone, a folder with a space, a venv made by hand ----
 
 
-def test_a_venv_whose_python_is_gone_is_made_anew(tmp_path, run):
+def test_a_venv_whose_python_is_gone_is_made_anew_in_a_folder_with_a_space(tmp_path, run):
     """Python upgraded or removed: .venv/bin/python points to nothing. In a
-    folder with a space, where make creates the new venv."""
-    repo = fresh_repo(tmp_path / "My Projects" / "luigi-workshop")
+    folder with a space; one venv (installing one is slow) for three situations."""
+    repo = committed(fresh_repo(tmp_path / "My Projects" / "luigi-workshop", solved=False), run)
+
+    def make(target):
+        return run(f"make {target}", repo, venv=None)  # make's own .venv, in the folder with a space
+
     python = run("tools/pick-python python3", repo).stdout.strip()
     assert run(f"'{python}' -m venv --without-pip .venv && touch .venv/bin/.installed", repo).returncode == 0
     gone = tmp_path / "uninstalled" / "bin" / "python3"
@@ -144,47 +148,29 @@ def test_a_venv_whose_python_is_gone_is_made_anew(tmp_path, run):
             link.unlink()
             link.symlink_to(gone)
     assert (repo / ".venv/bin/python").is_symlink() and not (repo / ".venv/bin/python").exists()
-
-    basics = find("Basics")
-    check = run(f"make check CHAPTER={basics.name}", repo, venv=None)
-    assert check.returncode == 0, check.stdout
+    check = make("check CHAPTER=Basics")
+    assert "0 of 1 chapter done." in check.stdout, check.stdout
     said = lines(check.stdout, "Creating .venv")
     assert said == [f"Creating .venv anew with {python}: its Python, {gone}, is gone"], check.stdout
-    assert "1 of 1 chapter done." in check.stdout
-    assert "Nothing to be done" in run("make setup", repo, venv=None).stdout
-
-
-def test_every_command_works_in_a_folder_with_a_space_and_a_venv_made_by_hand(tmp_path, run):
-    """The venv made the ecosystem's usual way, without make: make uses it as
-    it is, and says nothing about installing."""
-    repo = committed(fresh_repo(tmp_path / "My Projects" / "luigi-workshop", solved=False), run)
-    python = run("tools/pick-python python3", repo).stdout.strip()
-    made = run(f"'{python}' -m venv .venv && .venv/bin/pip install -q -r requirements.txt", repo, venv=None)
-    assert made.returncode == 0, made.stdout
-
-    def make(target):
-        return run(f"make {target}", repo, venv=None)
-
-    setup = make("setup")
-    assert setup.returncode == 0 and "Installing" not in setup.stdout and "Creating" not in setup.stdout, setup.stdout
     assert "Nothing to be done" in make("setup").stdout
 
+    # A venv that make did not set up (made by hand: `python -m venv .venv`,
+    # `.venv/bin/pip install -r requirements.txt`) but that has everything.
+    (repo / ".venv/bin/.installed").unlink()
     check = make("check CHAPTER=Basics")
-    assert check.stdout.startswith("Checking your exercises in this repo:\n"), check.stdout
-    assert "0 of 1 chapter done." in check.stdout
+    assert check.stdout.startswith("Checking your exercises in this repo:\n"), "nothing to install, nothing said"
+    assert (repo / ".venv/bin/.installed").exists()
 
     console = run("echo 'print(luigi.__name__ * 2)' | make console", repo, venv=None)
     assert console.returncode == 0 and "is imported" in console.stdout and "luigiluigi" in console.stdout, (
         console.stdout
     )
-
     port = luigid.free_port()
     started = make(f"luigid PORT={port}")
     try:
         assert started.returncode == 0 and f"Open http://localhost:{port}/" in started.stdout, started.stdout
     finally:
         assert "Stopped luigid" in make("luigid-stop").stdout
-
     main = repo / "Basics" / "main.py"
     blank = main.read_text()
     main.write_text("my try\n")
