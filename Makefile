@@ -29,7 +29,7 @@ help: ## list the commands
 # anew when its Python is gone (FORCE), and mending a checkout without symlinks:
 # see tools/make-venv.
 $(BIN)/.installed: requirements.txt $(shell [ -x "$(VENV)/bin/python" ] || echo FORCE) \
-		$(shell grep -lsx '\.\./\(\.\./\)\?luigi\.cfg' */luigi.cfg */*/luigi.cfg >/dev/null && echo FORCE)
+		$(shell grep -lsxE '(\.\./){1,2}luigi\.cfg' */luigi.cfg */*/luigi.cfg >/dev/null && echo FORCE)
 	@tools/make-venv "$(VENV)" $(PYTHON)
 	@touch "$@"
 
