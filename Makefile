@@ -7,7 +7,10 @@ SHELL := /bin/bash
 # The interpreters tried, in order, to create the virtual environment.
 PYTHON ?= python3 python3.13 python3.12 python3.11 python3.10
 VENV ?= .venv
-BIN := $(VENV)/bin
+# make splits names at spaces, so in a rule and unquoted in a recipe, the venv's
+# bin folder is named with each space escaped: the repo may be in ~/My Projects.
+space := $(subst ,, )
+BIN := $(subst $(space),\$(space),$(VENV))/bin
 # One chapter for `check` and `reset`, e.g. make check CHAPTER=Basics
 CHAPTER ?=
 # The port for `make luigid`, e.g. make luigid PORT=8083 (default: 8082, the
@@ -16,22 +19,21 @@ PORT =
 # The hint level for `make hint`, 1 to 3 (default: one more than last time).
 LEVEL =
 
-.PHONY: help setup doctor run check hint watch test lint test-all clean reset console luigid luigid-stop bench images
+.PHONY: FORCE help setup doctor run check hint watch test lint test-all clean reset console luigid luigid-stop bench images
 
 help: ## list the commands
 	@echo "Batch data processing with luigi. Commands:"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-# The virtual environment, (re)installed whenever requirements.txt changes.
-$(BIN)/.installed: requirements.txt
-	@if [ ! -x $(BIN)/python ] || ! tools/pick-python $(BIN)/python >/dev/null 2>&1; then \
-	  python=$$(tools/pick-python $(PYTHON)) || exit 1; \
-	  echo "Creating $(VENV) with $$python"; \
-	  rm -rf $(VENV) && $$python -m venv $(VENV) || exit 1; \
-	fi
-	@echo "Installing requirements.txt into $(VENV) (once)"
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	@touch $@
+# The virtual environment, (re)installed whenever requirements.txt changes, made
+# anew when its Python is gone (FORCE), and mending a checkout without symlinks:
+# see tools/make-venv.
+$(BIN)/.installed: requirements.txt $(shell [ -x "$(VENV)/bin/python" ] || echo FORCE) \
+		$(shell grep -lsxE '(\.\./){1,2}luigi\.cfg' */luigi.cfg */*/luigi.cfg >/dev/null && echo FORCE)
+	@tools/make-venv "$(VENV)" $(PYTHON)
+	@touch "$@"
+
+FORCE:
 
 setup: $(BIN)/.installed ## create .venv and install what the workshop needs
 
@@ -50,8 +52,9 @@ hint: $(BIN)/.installed ## a hint for your next blank; again for more (CHAPTER=N
 watch: $(BIN)/.installed ## check again each time you save a chapter's main.py (Ctrl-C stops)
 	@$(BIN)/python -m tools.watch
 
+# In 6 processes (pytest-xdist): on 2 cores, as many tests wait for commands as compute.
 test: lint ## the maintainers' and CI's test suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 6
 
 lint: $(BIN)/.installed ## check style with ruff
 	$(BIN)/ruff check .
@@ -77,7 +80,7 @@ reset: $(BIN)/.installed ## put CHAPTER=Name (or all) back to its blanks, saving
 
 console: $(BIN)/.installed ## IPython with luigi imported, in the scratch folder .console/
 	@mkdir -p .console
-	@cd .console && $(abspath $(BIN))/ipython -i -c 'import luigi; print(f"luigi {luigi.__version__} is imported. This is the scratch folder .console/ (make clean empties it).")'
+	@bin="$$(cd $(BIN) && pwd)" && cd .console && "$$bin/ipython" -i -c 'import luigi; print(f"luigi {luigi.__version__} is imported. This is the scratch folder .console/ (make clean empties it).")'
 
 luigid: $(BIN)/.installed ## start luigi's central scheduler in the background (PORT=8082)
 	@$(BIN)/python -m tools.luigid start $(if $(PORT),--port $(PORT))

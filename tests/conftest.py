@@ -8,6 +8,7 @@ the attendee's own exercises (that is what `make check` does).
 import contextlib
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -173,3 +174,37 @@ def pytest_terminal_summary(terminalreporter):
             " its exercise checks fail for those chapters. To check your answers, run `make check`.",
             yellow=True,
         )
+
+
+# The modules whose tests run whole make commands (setup, run, check, the
+# scale-out demo), the slowest: they go first, so that in parallel (`make
+# test`) they do not finish last.
+SLOWEST = {"test_tooling.py", "test_laptops.py", "test_scale_out.py"}
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.path.name not in SLOWEST)
+
+
+def shared(nodeid):
+    """The tests that share state, and so run on one worker, in order: the
+    examples of one page (one namespace per page) and the scale-out demo (one
+    run for its module). Every other test is on its own."""
+    example = re.fullmatch(r"(.+::test_page_example\[.+):\d+\]", nodeid)
+    if example:
+        return example.group(1)
+    module = nodeid.split("::")[0]
+    return module if module.endswith("/test_scale_out.py") else nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs the tests in parallel with pytest-xdist: each test, or
+    group of tests that share state, goes to whichever worker is free."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return shared(nodeid)
+
+    return Scheduling(config, log)

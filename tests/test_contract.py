@@ -147,9 +147,10 @@ def test_one_open_blank_fails_the_command_and_names_itself(chapter, number, tmp_
 
 @pytest.mark.parametrize(("chapter", "number"), every_blank())
 def test_one_open_blank_fails_the_chapter_tests(chapter, number, tmp_path):
+    """The first failing test proves it: -x stops the run there."""
     with_one_blank(chapter, number, tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", str(chapter.tests), "--tree", str(tmp_path), "-q", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", str(chapter.tests), "--tree", str(tmp_path), "-qx", "-p", "no:cacheprovider"],
         cwd=ROOT,
         capture_output=True,
         text=True,

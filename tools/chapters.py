@@ -187,7 +187,12 @@ def fresh_repo(destination, solved=True):
         text=True,
         check=True,
     ).stdout
+    # A virtual environment made in the repo by hand (`python -m venv v`) is
+    # new and not ignored, but no part of a clone.
+    venvs = {config.parent.name for config in ROOT.glob("*/pyvenv.cfg")}
     for name in filter(None, listed.split("\0")):
+        if name.split("/")[0] in venvs:
+            continue
         source, target = ROOT / name, Path(destination) / name
         if source.is_symlink() or source.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
