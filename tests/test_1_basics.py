@@ -41,8 +41,7 @@ def test_todo2_documented_command_runs_hello(chapter):
     result = chapter.cli()
     command = chapter.chapter.command
     assert result.returncode == 0, f"`{command}` failed:\n{result.stdout}"
-    lines = own_lines(result.stdout)
-    assert "Hello World" in lines, f"`{command}` should print the line {show('Hello World')}{printed(lines)}"
+    # What Hello prints is TODO 1's to check: this one checks that luigi ran it.
     assert "* 1 ran successfully:\n    - 1 Hello()" in result.stdout, f"`{command}` should run Hello:\n{result.stdout}"
     assert NO_OUTPUT in result.stdout, f"`{command}` should show luigi's warning {show(NO_OUTPUT)}"
 

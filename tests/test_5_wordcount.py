@@ -34,6 +34,21 @@ def read_counts(path):
     return [(word, int(count)) for word, count in (line.split("\t") for line in Path(path).read_text().splitlines())]
 
 
+def same_counts(written, expected, where):
+    """A message for the first line where a word count differs from one made by the rules."""
+
+    def text(pair):
+        return "\t".join(map(str, pair)) if pair else None
+
+    for line, (got, wanted) in enumerate(zip([*written, None], [*expected, None], strict=False), start=1):
+        if got != wanted:
+            return (
+                f"{where}, line {line} should be {show(text(wanted))}, not {show(text(got))}"
+                " (counted by the rules of the docstring)"
+            )
+    return None
+
+
 def interval(text):
     return luigi.DateIntervalParameter().parse(text)
 
@@ -69,7 +84,13 @@ def test_todo1_input_text_is_the_file_of_its_day(chapter):
 
 def test_todo2_wordcount_requires_one_input_per_day(chapter):
     main = chapter.load()
-    required = luigi.task.flatten(main.WordCount(date_interval=interval("2026-11-02-2026-11-05")).requires())
+    try:
+        required = luigi.task.flatten(main.WordCount(date_interval=interval("2026-11-02-2026-11-05")).requires())
+    except (TypeError, ValueError) as error:
+        raise AssertionError(
+            f"requires() should return a list: one InputText(date) for each date in self.date_interval.dates()."
+            f" Calling it raised {type(error).__name__}: {error}"
+        ) from error
     dates = [str(getattr(task, "date", task)) for task in required]
     expected = [str(day) for day in DAYS[:3]]
     assert all(isinstance(task, main.InputText) for task in required), (
@@ -127,10 +148,13 @@ def test_the_fan_out_writes_the_same_as_wordcount(chapter, data):
     assert result.status == luigi.LuigiStatusCode.SUCCESS, result.summary_text
     assert "7 CountDay(date=2026-11-02...2026-11-08)" in result.summary_text
     single, parallel = Path(f"wordcount-{WEEK}.tsv"), Path(f"wordcount-parallel-{WEEK}.tsv")
-    assert parallel.read_bytes() == single.read_bytes()
-    assert read_counts(single) == ranked(independent_count(sorted(data.glob("*.txt"))))
+    assert parallel.read_bytes() == single.read_bytes(), f"{parallel} and {single} should hold the same bytes"
+    expected = ranked(independent_count(sorted(data.glob("*.txt"))))
+    assert read_counts(single) == expected, same_counts(read_counts(single), expected, single)
     for day in DAYS:
-        assert dict(read_counts(f"daycount-{day}.tsv")) == independent_count([data / f"{day}.txt"])
+        daycount = f"daycount-{day}.tsv"
+        expected = ranked(independent_count([data / f"{day}.txt"]))
+        assert sorted(read_counts(daycount)) == sorted(expected), same_counts(read_counts(daycount), expected, daycount)
 
 
 def test_documented_command_counts_the_week(chapter):
@@ -139,7 +163,8 @@ def test_documented_command_counts_the_week(chapter):
     assert "* 7 complete ones were encountered:\n    - 7 InputText(date=2026-11-02...2026-11-08)" in result.stdout
     folder = chapter.copy()
     written = read_counts(folder / f"wordcount-{WEEK}.tsv")
-    assert written == ranked(independent_count(sorted((folder / "data").glob("*.txt"))))
+    expected = ranked(independent_count(sorted((folder / "data").glob("*.txt"))))
+    assert written == expected, same_counts(written, expected, f"wordcount-{WEEK}.tsv")
 
 
 def test_a_missing_day_fails_naming_its_file(chapter):

@@ -51,6 +51,16 @@ def test_check_one_chapter_passes_once_its_blanks_are_filled(repo, sh):
     assert f"next: {CHAPTERS[1].name}/main.py:" in everything.stdout
 
 
+def test_check_says_all_done_once_every_blank_is_filled(repo, sh):
+    """The chapter folders hold more than the solution folders (each has its page):
+    every chapter's checks must pass there too, not only on solutions/."""
+    for chapter in CHAPTERS:
+        solve(repo, chapter)
+    result = sh("make check", repo)
+    assert result.returncode == 0, result.stdout
+    assert f"{len(CHAPTERS)} of {len(CHAPTERS)} chapters done." in result.stdout
+
+
 # A blank filled in with a plausible but wrong answer, and what check must say.
 WRONG_ANSWERS = {
     "Basics": ('print("Hello World")', 'print("Hello, World")', "should print the line 'Hello World'"),

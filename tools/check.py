@@ -260,6 +260,7 @@ def explain(error, sections, shown):
         return 0 if at_import else None, described(*mine[-1], shown)
     if isinstance(error, AssertionError):
         message = str(error).split("\nassert ")[0].strip() or str(error).strip()
+        message = "\n".join(line for line in message.splitlines() if not line.strip().startswith("Use -v to get"))
         first, _, rest = message.partition("\n")
         rest = textwrap.dedent(rest)  # pytest indents the lines after the first
         if first.startswith("===== Luigi Execution Summary"):  # the message is luigi's summary
