@@ -164,12 +164,16 @@ def test_reset_works_without_git(repo, sh):
 
 def test_reset_all_puts_every_chapter_back(repo, sh):
     blanks = {c.name: (c.folder(repo) / "main.py").read_text() for c in CHAPTERS}
+    first_hints = f"make hint CHAPTER={CHAPTERS[0].name}"
+    assert "Hint 2 of 3" in sh(f"{first_hints} && {first_hints}", repo).stdout
     for chapter in CHAPTERS:
         solve(repo, chapter)
     result = sh("make reset CHAPTER=all", repo)
     assert result.returncode == 0, result.stdout
     assert {c.name: (c.folder(repo) / "main.py").read_text() for c in CHAPTERS} == blanks
     assert len(list(repo.glob("*/main.py.saved-*"))) == len(CHAPTERS)
+    # Between two sessions: the next person's first hint is level 1 again.
+    assert f"Hint 1 of 3 for {CHAPTERS[0].name}/main.py" in sh(f"make hint CHAPTER={CHAPTERS[0].name}", repo).stdout
 
 
 @pytest.mark.parametrize(

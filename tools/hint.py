@@ -96,11 +96,23 @@ def load_state():
     return {}
 
 
+def save_state(state):
+    STATE.parent.mkdir(exist_ok=True)
+    STATE.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
+
+
 def remember(blank, level):
     state = load_state()
     state[blank.key] = level
-    STATE.parent.mkdir(exist_ok=True)
-    STATE.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
+    save_state(state)
+
+
+def forget(chapter):
+    """Forget the hint levels shown for a chapter's blanks (make reset), so hints start at level 1 again."""
+    state = load_state()
+    kept = {key: level for key, level in state.items() if not key.startswith(f"{chapter.name}:")}
+    if kept != state:
+        save_state(kept)
 
 
 def shown(path):

@@ -5,12 +5,15 @@ The attendee's version is first saved beside it, byte for byte, as
 <Chapter>/main.py.saved-<date>-<time>; an earlier save is never overwritten.
 The blank version is the exercise as published: its solution with the
 answers taken out (tools/blanks.py), so it needs no git and does not depend
-on what the attendee committed. Nothing but main.py changes.
+on what the attendee committed. Nothing but main.py changes, and `make hint`
+forgets which hints it showed for the chapter (the next person starts at
+level 1).
 """
 
 import sys
 from datetime import datetime
 
+from tools import hint
 from tools.blanks import exercise_from
 from tools.chapters import CHAPTERS, ROOT, SOLUTIONS, find
 
@@ -38,6 +41,7 @@ def reset(chapter):
     blank = published(chapter)
     current = exercise.read_bytes() if exercise.exists() else None
     # Line endings aside: a checkout with CRLF line endings is still the published exercise.
+    hint.forget(chapter)
     if current is not None and current.replace(b"\r\n", b"\n") == blank:
         print(f"{relative} is already blank: nothing to do.")
         return
