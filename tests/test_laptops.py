@@ -221,6 +221,27 @@ def test_setup_on_windows_without_wsl_says_once_what_does_not_work_there(tmp_pat
     assert "Windows" not in linux.stdout, linux.stdout
 
 
+def test_setup_with_a_windows_python_says_what_to_use_instead(tmp_path, run):
+    """Git Bash with Python from python.org: its venvs have Scripts/python.exe."""
+    fake = tmp_path / "windows"
+    fake_command(fake, "uname", "MINGW64_NT-10.0-22631")
+    python = fake / "python3.12"  # answers pick-python's question, and makes a venv as on Windows
+    python.write_text(
+        '#!/bin/sh\ncase "$1" in\n'
+        "  -c) echo 3.12 ;;\n"  # python -c '...print the version...'
+        '  -m) mkdir -p "$3/Scripts" && : >"$3/Scripts/python.exe" ;;\n'  # python -m venv DIR
+        "esac\n"
+    )
+    python.chmod(0o755)
+    path = f"{fake}{os.pathsep}{command_env()['PATH']}"
+    result = run(f"make setup PYTHON={python}", ROOT, venv=str(tmp_path / "venv"), PATH=path)
+    assert result.returncode != 0
+    said = result.stdout[result.stdout.index("error: ") :]
+    assert said.startswith(f"error: {python} is a Windows Python: its venv has Scripts/python.exe"), result.stdout
+    assert "Use WSL, or open the repo in a dev container" in said
+    assert "Installing" not in result.stdout and "No such file" not in result.stdout
+
+
 def test_setup_without_network_says_so_and_points_to_the_wheelhouse(tmp_path, run):
     closed = luigid.free_port()  # nothing listens there
     offline = {
