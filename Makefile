@@ -73,7 +73,7 @@ test-all: ## run `make test` on every Python 3.10-3.13 that pyenv has
 
 clean: ## remove what the chapters wrote (never your own files or edits)
 	@# Plain Python, no venv needed; -B: no bytecode left behind by clean itself.
-	@$(if $(wildcard $(BIN)/python),$(BIN)/python,python3) -B -m tools.clean
+	@python="$(VENV)/bin/python"; [ -x "$$python" ] || python=python3; "$$python" -B -m tools.clean
 
 reset: $(BIN)/.installed ## put CHAPTER=Name (or all) back to its blanks, saving your version
 	@$(BIN)/python -m tools.reset $(CHAPTER)

@@ -73,7 +73,7 @@ def test_a_venv_whose_python_is_gone(tmp_path):
     assert result.returncode == 1
     assert lines(result.stdout, "problem") == [
         f"{venv} has no working Python ({venv}/bin/python: was Python upgraded or removed?):"
-        f" delete {venv}, then run make setup"
+        " run make setup, which makes it anew"
     ]
     assert any(
         line.endswith("is a Python that works: make setup creates " + str(venv) + " with it")

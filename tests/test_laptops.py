@@ -180,6 +180,12 @@ def test_a_venv_whose_python_is_gone_is_made_anew_in_a_folder_with_a_space(tmp_p
     assert make("clean").returncode == 0
     assert not output.exists()
     assert [p.read_text() for p in main.parent.glob("main.py.saved-*")] == ["my try\n"], "clean keeps edits"
+    for folder in ("Visualization", "solutions/Visualization"):  # chapter 6's own make file finds the repo
+        report = repo / folder / "dummy-outputs" / "report.txt"
+        report.parent.mkdir()
+        report.write_text("Report\n")
+        cleaned = run("make clean", repo / folder, venv=None)
+        assert cleaned.returncode == 0 and not report.parent.exists(), cleaned.stdout
 
 
 def test_make_run_works_in_a_folder_with_a_space(tmp_path, run):

@@ -95,7 +95,7 @@ def venv_check(venv, python, version, luigi):
             (
                 PROBLEM,
                 f"{shown(venv)} has no working Python ({shown(python)}: was Python upgraded or removed?):"
-                f" delete {shown(venv)}, then run make setup",
+                " run make setup, which makes it anew",
             )
         ]
     if not luigi:
