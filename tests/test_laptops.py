@@ -193,6 +193,9 @@ def test_make_run_works_in_a_folder_with_a_space(tmp_path, run):
     result = run("make run", repo)
     assert result.returncode == 0, result.stdout
     assert f"{len(CHAPTERS)} of {len(CHAPTERS)} chapters ran successfully" in result.stdout, result.stdout
+    assert "`make luigid` first keeps one running" in result.stdout, "with no make luigid, a luigid of its own"
+    listed = run("git status --porcelain --untracked-files=all", repo).stdout
+    assert listed == "", f"make run works in a scratch folder, not in the repo: {listed}"
 
 
 def test_a_venv_made_by_hand_inside_the_repo_is_no_part_of_a_fresh_clone(tmp_path):
