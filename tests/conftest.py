@@ -136,6 +136,11 @@ class ChapterUnderTest:
         target = self.workdir / self.chapter.name
         return target if target.exists() else self.chapter.copy(self.tree, target)
 
+    def written(self):
+        """The outputs of the chapter's tasks in the copy (not the attendee's other files)."""
+        copy = self.copy()
+        return sorted(p for p in copy.rglob("*") if p.is_file() and self.chapter.generated(p.relative_to(copy)))
+
     def cli(self, command=None, timeout=120):
         """Run a shell command (the documented one by default) inside a copy of
         the chapter folder. Returns the CompletedProcess, output merged."""

@@ -45,6 +45,12 @@ def test_todo1_week_parameter_reads_an_iso_week(chapter):
         assert again == text, f"serialize(parse({text!r})) should give {show(text)} back, not {show(again)}"
 
 
+def test_todo1_a_week_of_an_early_year_keeps_four_digits(chapter):
+    """The file names of the week, as make clean knows them: 0001-W01, not 1-W01."""
+    param = chapter.load().WeekParameter()
+    assert param.serialize(param.parse("0001-W01")) == "0001-W01"
+
+
 @pytest.mark.parametrize(("text", "error"), [("2026-48", "2026-W48"), ("26-W48", "2026-W48"), ("2025-W53", "week")])
 def test_todo1_week_parameter_refuses_what_is_not_a_week(chapter, text, error):
     main = chapter.load()
@@ -250,4 +256,4 @@ def test_a_bad_week_fails_before_anything_runs(chapter, week, error):
     result = chapter.cli(f"python main.py Chart --week {week} --local-scheduler")
     assert result.returncode != 0, f"--week {week} should fail"
     assert error in result.stdout, f"--week {week} should fail saying {error!r}:\n{result.stdout}"
-    assert not (chapter.copy() / "output").exists(), "nothing may be written when the week is wrong"
+    assert not chapter.written(), "nothing may be written when the week is wrong"

@@ -103,7 +103,9 @@ def test_the_time_limit_stops_the_luigid_of_a_test_too(repo, sh, tmp_path):
     assert not processes_mentioning(str(tmp_path)), "the check left processes running (luigid?)"
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "terminate"])
+@pytest.mark.parametrize(
+    "stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["Ctrl-C", "terminate", "terminal-closed"]
+)
 @pytest.mark.parametrize("tool", ["check", "hint"])
 def test_stopping_the_checker_stops_its_tests(repo, tmp_path, tool, stop):
     """The tests run in a session of their own, out of reach of the terminal's
@@ -131,6 +133,12 @@ def test_stopping_the_checker_stops_its_tests(repo, tmp_path, tool, stop):
 
 
 # A short report ---------------------------------------------------------------
+
+
+def test_a_greeting_printed_when_the_file_is_imported_is_not_what_run_prints(repo, sh):
+    plant(repo, BASICS, text='print("Hello World")\n' + solution(BASICS).replace('print("Hello World")', "pass"))
+    result = sh("make check CHAPTER=Basics", repo)
+    assert result.returncode != 0 and "Hello.run() should print the line" in result.stdout, result.stdout
 
 
 def test_a_flood_of_output_makes_a_short_report(repo, sh):

@@ -231,3 +231,10 @@ def test_windows_without_wsl_is_told_once_to_use_wsl(monkeypatch, system, platfo
 def test_linux_and_wsl_are_not_windows(monkeypatch):
     monkeypatch.delenv("MSYSTEM", raising=False)
     assert doctor.windows() == [], "WSL's Python says Linux, as here"
+
+
+@pytest.mark.parametrize("port", ["70000", "0", "-1", "abc"])
+def test_a_port_that_is_no_port_is_one_clear_line(tmp_path, port):
+    result = run_doctor(ROOT, tmp_path, "--port", port)  # the last --port wins, as make doctor PORT=... gives it
+    assert result.returncode == 2
+    assert result.stderr == f"error: PORT must be a whole number from 1 to 65535, not {port!r}.\n", result.stderr

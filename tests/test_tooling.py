@@ -56,6 +56,15 @@ def test_check_says_all_done_once_every_blank_is_filled(repo, sh):
     every chapter's checks must pass there too, not only on solutions/."""
     for chapter in CHAPTERS:
         solve(repo, chapter)
+    # What attendees' folders hold besides: a file saved with a BOM (some Windows
+    # editors), macOS's .DS_Store, notes in output folders, a link to a folder.
+    basics = repo / "Basics" / "main.py"
+    basics.write_bytes(b"\xef\xbb\xbf" + basics.read_bytes())
+    (repo / "WordCount" / "data" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    for folder in ("Visualization/dummy-outputs", "Extensions/output"):
+        (repo / folder).mkdir()
+        (repo / folder / "notes.txt").write_text("mine\n")
+    (repo / "Basics" / "up").symlink_to("..")  # copied as it is, it would copy the repo into itself
     result = sh("make check", repo)
     assert result.returncode == 0, result.stdout
     assert f"{len(CHAPTERS)} of {len(CHAPTERS)} chapters done." in result.stdout
@@ -134,6 +143,30 @@ def test_reset_brings_back_the_published_blanks_whatever_was_committed(repo, sh)
     main.write_text(main.read_text() + "# one more edit\n")
     sh(f"make reset CHAPTER={chapter.name}", repo)
     assert main.read_bytes() == blank, "reset never restores the answers that were committed"
+
+
+def test_reset_never_writes_through_a_link(repo, sh, tmp_path):
+    mine = tmp_path / "elsewhere" / "mywork.py"
+    mine.parent.mkdir()
+    mine.write_text("my work, outside the repo\n")
+    main = repo / "Basics" / "main.py"
+    blank = main.read_text()
+    main.unlink()
+    main.symlink_to(mine)
+    result = sh("make reset CHAPTER=Basics", repo)
+    assert result.returncode == 0, result.stdout
+    assert mine.read_text() == "my work, outside the repo\n", "reset must not write into the file a link points to"
+    assert not main.is_symlink() and main.read_text() == blank
+
+
+def test_a_venv_setting_never_removes_a_folder_that_is_no_venv(repo, sh, tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "app.py").write_text("my code\n")
+    result = sh(f"make check CHAPTER=Basics VENV={project}", repo)
+    assert result.returncode != 0
+    assert f"{project} is not a virtual environment" in result.stdout, result.stdout
+    assert (project / "app.py").read_text() == "my code\n"
 
 
 def test_reset_saves_a_crlf_file_byte_for_byte(repo, sh):

@@ -80,7 +80,10 @@ class Chapter:
 
         def left_behind(folder, names):
             here = Path(folder).relative_to(source)
-            return [n for n in names if n == "__pycache__" or self.generated(here / n) or LUIGI_TMP.fullmatch(n)]
+            linked_folder = [n for n in names if (Path(folder) / n).is_symlink() and (Path(folder) / n).is_dir()]
+            generated = [n for n in names if n == "__pycache__" or self.generated(here / n) or LUIGI_TMP.fullmatch(n)]
+            # A link to a folder is left out: a link to .. would copy the repo into itself, again and again.
+            return generated + linked_folder
 
         shutil.copytree(source, destination, ignore=left_behind)
         for folder in self.output_folders():  # copied, but holding no output now

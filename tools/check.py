@@ -136,7 +136,7 @@ def read(source, chapter):
     if not source.exists():
         return "", f"{shown} is missing. `make reset CHAPTER={chapter.name}` brings back the exercise.", "missing"
     try:
-        text = source.read_text(encoding="utf-8")
+        text = source.read_text(encoding="utf-8-sig")  # a BOM, as some editors write, is fine for Python too
     except UnicodeDecodeError as error:
         return "", f"{shown} is not UTF-8 text (byte {error.start}): save it as UTF-8 in your editor.", "not UTF-8"
     except OSError as error:
@@ -493,11 +493,13 @@ def terminate_as_ctrl_c():
     def interrupt(*_):
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    signals = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]  # HUP: a closed terminal
+    previous = {number: signal.signal(number, interrupt) for number in signals}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def failing_blanks(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):

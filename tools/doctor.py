@@ -264,10 +264,13 @@ def configs_check():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=PORT, help=f"the port luigid will use (default: {PORT})")
+    parser.add_argument("--port", default=PORT, help=f"the port luigid will use (default: {PORT})")
     parser.add_argument("--venv", default=os.environ.get("VENV") or ".venv", help="the virtual environment")
     parser.add_argument("--python", default=os.environ.get("PYTHON") or PYTHONS, help="the interpreters to try")
     args = parser.parse_args(argv)
+    if not re.fullmatch(r"[0-9]+", str(args.port)) or not 1 <= int(args.port) <= 65535:  # as make luigid says
+        parser.exit(2, f"error: PORT must be a whole number from 1 to 65535, not {str(args.port)!r}.\n")
+    args.port = int(args.port)
     venv = (ROOT / args.venv).absolute()
     python, version, luigi = inspect_venv(venv)
 

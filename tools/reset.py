@@ -53,6 +53,8 @@ def reset(chapter):
             saved = exercise.with_name(f"main.py.saved-{stamp}-{n}")
         saved.write_bytes(current)
         print(f"Saved your version as {saved.relative_to(ROOT)}")
+    if exercise.is_symlink():  # replace the link itself: never write into the file it points to
+        exercise.unlink()
     exercise.write_bytes(blank)
     print(f"{relative} is back to its blanks.")
 

@@ -6,6 +6,7 @@ on one of its own. Exits non-zero if any fails.
 """
 
 import contextlib
+import signal
 import subprocess
 import sys
 import tempfile
@@ -47,7 +48,15 @@ def scheduler_for(chapter, scratch):
             scheduler.stop()
 
 
+def stop_cleanly(*_):
+    """SIGTERM or SIGHUP (a closed terminal): stop as on Ctrl-C, so that the luigid
+    this run started and its scratch folder go too."""
+    raise KeyboardInterrupt
+
+
 def main():
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, stop_cleanly)
     failed = []
     with tempfile.TemporaryDirectory(prefix="luigi-workshop-") as scratch:
         for chapter in CHAPTERS:
@@ -68,4 +77,7 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit("\nStopped: every luigid that make run started is stopped.")

@@ -66,7 +66,7 @@ class WeekParameter(luigi.Parameter):
 
     def serialize(self, monday):
         year, week, _ = monday.isocalendar()
-        return f"{year}-W{week:02d}"
+        return f"{year:04d}-W{week:02d}"
 
 
 class AutoPathTask(luigi.Task):
