@@ -64,8 +64,8 @@ Parameters = {
         what="Declare the parameter name as a class attribute: luigi makes it the --name option of the\n"
         "command line. Give it no default, so that the task cannot run without it.",
         link=LUIGI + "parameters.html",
-        how="NameParameter, above, is a luigi.Parameter (it keeps the text as a string) that also refuses a\n"
-        'name with a "/". Without default= it is required: city = luigi.Parameter(description="...")',
+        how="NameParameter, above, is a luigi.Parameter (it keeps the text as a string) that also refuses an\n"
+        'empty name or one with a "/". Without default= it is required: city = luigi.Parameter(description="...")',
     ),
     2: Hint(
         what="Declare times, how many greeting lines run() writes: a whole number, 1 when the command\n"
