@@ -99,18 +99,17 @@ def test_stop_spares_a_process_that_only_mentions_the_folder(tmp_path):
         other.stop()
 
 
+def make_luigid(port, repo, tmp_path):
+    """`make luigid PORT=...` as typed in repo, its errors apart from its output."""
+    env = command_env(tmp_path / "tmp")
+    return subprocess.run(f"make luigid PORT={port}", shell=True, cwd=repo, env=env, capture_output=True, text=True)
+
+
 def test_a_port_that_is_no_port_is_refused_in_one_line(tmp_path):
     repo = fresh_repo(tmp_path / "repo", solved=False)
     try:
         for port in ["0", "70000", "-1", "abc"]:
-            result = subprocess.run(
-                f"make luigid PORT={port}",
-                shell=True,
-                cwd=repo,
-                env=command_env(tmp_path / "tmp"),
-                capture_output=True,
-                text=True,
-            )
+            result = make_luigid(port, repo, tmp_path)
             assert result.returncode != 0, result.stdout
             assert result.stderr.splitlines()[0] == f"error: PORT must be a whole number from 1 to 65535, not '{port}'."
             assert len([line for line in result.stderr.splitlines() if not line.startswith("make")]) == 1
@@ -149,14 +148,7 @@ def test_make_luigid_reads_the_workshops_configuration(tmp_path):
     with open(repo / "luigi.cfg", "w") as file:
         config.write(file)
     port = luigid.free_port()
-    started = subprocess.run(
-        f"make luigid PORT={port}",
-        shell=True,
-        cwd=repo,
-        env=command_env(tmp_path / "tmp"),
-        capture_output=True,
-        text=True,
-    )
+    started = make_luigid(port, repo, tmp_path)
     try:
         assert started.returncode == 0, started.stderr
         resources = luigid.running(repo / ".luigid").api("resource_list")
