@@ -108,7 +108,7 @@ class pace(luigi.Config):
         min_value=0.0,
         max_value=60.0,
         default=2.0,
-        description="How many seconds each task pretends to work;",
+        description="How many seconds each task pretends to work;",  # --help adds the permitted values
     )
 
 
