@@ -3,14 +3,19 @@ answer away, and the level that goes up each time it is asked again."""
 
 import importlib.util
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
 from tools import check, hint
 from tools.blanks import answer, exercise_from, todos
-from tools.chapters import CHAPTERS, SOLUTIONS
+from tools.chapters import CHAPTERS, SOLUTIONS, command_env
 from tools.hints import HINTS, LUIGI, PYTHON
 
 BLANKS = [
@@ -169,3 +174,30 @@ def test_a_failure_tied_to_no_blank_is_said_in_words(repo, monkeypatch, capsys):
     shown = capsys.readouterr().out
     assert f"{CHAPTERS[1].name} is not right yet: hello_world.txt should be written atomically" in shown
     assert [name for name, _ in checker.asked] == [c.name for c in CHAPTERS[:2]], "chapter 1 is done: on to 2"
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_stopped_while_the_chapter_runs_it_says_so_in_one_line(repo, tmp_path, signal_name):
+    """Ctrl-C during `make hint`, or `make watch` stopping the hint it started,
+    while the chapter's tests still run (here: code that never returns)."""
+    basics = CHAPTERS[0]
+    (basics.folder(repo) / "main.py").write_text("import time\n\nwhile True:\n    time.sleep(1)\n")
+    env = command_env(tmp_path / "tmp")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.hint"], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not list((tmp_path / "tmp").glob("check-*/output.txt")):  # the chapter's tests have started
+            assert time.monotonic() < deadline and process.poll() is None, process.communicate()[0]
+            time.sleep(0.1)
+        process.send_signal(getattr(signal, signal_name))
+        output = process.communicate(timeout=30)[0]
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130, output
+    assert output.strip().splitlines()[-1] == "Stopped.", output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    assert not list((tmp_path / "tmp").glob("check-*")), "the checker's copy is removed"

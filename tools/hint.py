@@ -168,4 +168,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl-C, or make watch stopping us, while the chapter's tests ran
+        print("\nStopped.", file=sys.stderr)
+        sys.exit(130)
