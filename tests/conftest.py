@@ -93,17 +93,20 @@ def repo(tmp_path, sh):
 
 
 class ChapterUnderTest:
-    def __init__(self, chapter, tree, workdir, request):
+    def __init__(self, chapter, tree, workdir, request, luigid=None):
         self.chapter = chapter
         self.tree = tree
         self.source = chapter.folder(tree) / "main.py"
         self.workdir = workdir
         self.request = request
+        self._luigid = luigid
 
     @property
     def luigid(self):
-        """The test's own luigid, started when first used, for a chapter that needs one."""
-        return self.request.getfixturevalue("luigid") if self.chapter.needs_luigid else None
+        """The test's own luigid (or the one given), started when first used, for a chapter that needs one."""
+        if not self.chapter.needs_luigid:
+            return None
+        return self._luigid or self.request.getfixturevalue("luigid")
 
     @property
     def config(self):
@@ -164,6 +167,20 @@ def chapter(request, tree, tmp_path):
     return ChapterUnderTest(find(request.module.CHAPTER), tree, tmp_path, request)
 
 
+@pytest.fixture(scope="module")
+def ran(request, tree, tmp_path_factory):
+    """(the module's chapter, the result of its documented command): one run
+    for every test of the module that only reads what the run did. A chapter
+    that needs luigid gets one of the module's own."""
+    chapter = find(request.module.CHAPTER)
+    scheduler = None
+    if chapter.needs_luigid:
+        scheduler = luigid_tool.start_on_free_port(tmp_path_factory.mktemp("luigid"))
+        request.addfinalizer(scheduler.stop)
+    under_test = ChapterUnderTest(chapter, tree, tmp_path_factory.mktemp("ran"), request, luigid=scheduler)
+    return under_test, under_test.cli()
+
+
 def pytest_terminal_summary(terminalreporter):
     """An attendee who runs `make test` after filling in blanks sees the
     contract tests fail, by design: say so, and point to `make check`."""
@@ -193,13 +210,14 @@ def pytest_collection_modifyitems(items):
 
 def shared(nodeid):
     """The tests that share state, and so run on one worker, in order: the
-    examples of one page (one namespace per page) and the scale-out demo (one
-    run for its module). Every other test is on its own."""
+    examples of one page (one namespace per page), and the modules whose
+    tests read one run (the `ran` fixture, the scale-out demo). Every other
+    test is on its own."""
     example = re.fullmatch(r"(.+::test_page_example\[.+):\d+\]", nodeid)
     if example:
         return example.group(1)
     module = nodeid.split("::")[0]
-    return module if module.endswith("/test_scale_out.py") else nodeid
+    return module if module.endswith(("/test_scale_out.py", "/test_6_visualization.py")) else nodeid
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -87,8 +87,8 @@ def test_todo4_a_task_tells_the_scheduler_what_it_is_doing(chapter):
     )
 
 
-def test_documented_command_runs_every_task_on_luigid(chapter):
-    result = chapter.cli()
+def test_documented_command_runs_every_task_on_luigid(ran):
+    chapter, result = ran
     assert result.returncode == 0, f"`{chapter.chapter.command}` failed:\n{result.stdout}"
     assert f"* {TASKS} ran successfully" in result.stdout, result.stdout
     report = chapter.copy() / "dummy-outputs" / "report.txt"
@@ -100,18 +100,20 @@ def test_documented_command_runs_every_task_on_luigid(chapter):
     assert {task["progress_percentage"] for task in tasks.values()} == {100}, "every task should end at 100%"
 
 
-def test_a_rerun_finds_the_report_complete_by_its_file_not_by_the_scheduler(chapter):
+def test_a_rerun_finds_the_report_complete_by_its_file_not_by_the_scheduler(ran):
     """Run again, nothing runs, also on a scheduler that has never heard of
     the first run: the worker finds Report complete because report.txt exists."""
-    assert chapter.cli().returncode == 0
+    chapter, first = ran
+    assert first.returncode == 0, first.stdout
     again = chapter.cli(f"{chapter.chapter.command} --local-scheduler")
     assert again.returncode == 0, again.stdout
     assert "* 1 complete ones were encountered:\n    - 1 Report()" in again.stdout, again.stdout
     assert "Did not run any tasks" in again.stdout
 
 
-def test_luigid_serves_the_dependency_graph_of_the_report(chapter):
-    assert chapter.cli().returncode == 0
+def test_luigid_serves_the_dependency_graph_of_the_report(ran):
+    chapter, first = ran
+    assert first.returncode == 0, first.stdout
     main = chapter.load()
     graph = chapter.luigid.api("dep_graph", task_id=main.Report().task_id)
     families = Counter(node["name"] for node in graph.values())
@@ -125,6 +127,9 @@ def test_luigid_serves_the_dependency_graph_of_the_report(chapter):
         assert {graph[dep]["params"]["group"] for dep in merge["deps"]} == {str(group)}, "a Merge needs its own group"
 
 
+# The guards of main.py's `__main__` block, which no blank touches: make test
+# runs them, make check (thorough) does not.
+@pytest.mark.thorough
 @pytest.mark.parametrize(
     ("option", "error"),
     [
@@ -146,6 +151,7 @@ def test_a_setting_that_makes_no_sense_stops_before_anything_runs(chapter, optio
     assert chapter.luigid.api("task_list", status="", upstream_status="") == {}, "luigid should hear of no task"
 
 
+@pytest.mark.thorough
 @pytest.mark.parametrize("other", ["a web server that is not luigid", "nothing"])
 def test_the_scheduler_port_is_checked_at_once(chapter, other):
     """luigi would try 3 times, 30 seconds apart, before giving up."""

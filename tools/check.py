@@ -369,7 +369,9 @@ def run_tests(chapter, tree, folder, shown, time_limit):
     command = [sys.executable, "-m", "tools.check", "--record", str(results), "--shown", str(shown), "--"]
     command += [str(chapter.tests), f"--tree={tree}", f"--basetemp={folder / 'tests'}", f"--rootdir={ROOT}"]
     command += ["-p", "no:cacheprovider", "-q", "--tb=no", "--show-capture=no", "-m", "not thorough"]
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", TMPDIR=str(folder))
+    # No plugin that happens to be installed (xdist, anyio...): the chapter's
+    # tests need none, and loading them takes a third of pytest's start-up.
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", TMPDIR=str(folder), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     with open(folder / "output.txt", "wb") as output:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
