@@ -4,6 +4,7 @@ are, whatever git ignores, with or without git, and never anything outside
 the repo. Each test runs in fresh copies of the repo with this run's venv."""
 
 import contextlib
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,24 +84,29 @@ def plant(repo, names):
 
 
 def write_every_output(repo, tmp_path):
-    """Run each chapter's documented command (and a few more) in both trees,
-    as an attendee and the instructor do; return the files they wrote."""
+    """Run each chapter's documented command (and a few more) in the attendee's
+    tree; copy what they wrote to solutions/, where the instructor's runs write
+    the very same files. Return the files written in both trees."""
     before = files(repo)
     for chapter in CHAPTERS:
-        for folder in [chapter.folder(repo), chapter.folder(repo / "solutions")]:
-            with contextlib.ExitStack() as stack:
-                config = None
-                if chapter.needs_luigid:
-                    scheduler = luigid.start_on_free_port(tmp_path / f"luigid-{folder.parent.name}")
-                    stack.callback(scheduler.stop)
-                    config = scheduler.client_config(tmp_path / "luigi-test.cfg", chapter.quick)
-                for command in [chapter.command, *MORE.get(chapter.name, [])]:
-                    result = sh(command, folder, tmp_path, config)
-                    assert result.returncode == 0, f"{folder}: {command}\n{result.stdout}"
-            if chapter.name in KILLED_AT:
-                sh(KILLED.format(path=KILLED_AT[chapter.name]), folder, tmp_path)
+        folder = chapter.folder(repo)
+        with contextlib.ExitStack() as stack:
+            config = None
+            if chapter.needs_luigid:
+                scheduler = luigid.start_on_free_port(tmp_path / "luigid")
+                stack.callback(scheduler.stop)
+                config = scheduler.client_config(tmp_path / "luigi-test.cfg", chapter.quick)
+            for command in [chapter.command, *MORE.get(chapter.name, [])]:
+                result = sh(command, folder, tmp_path, config)
+                assert result.returncode == 0, f"{folder}: {command}\n{result.stdout}"
+        if chapter.name in KILLED_AT:
+            sh(KILLED.format(path=KILLED_AT[chapter.name]), folder, tmp_path)
+    for name in files(repo) - before:
+        copy = repo / "solutions" / name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(repo / name, copy, follow_symlinks=False)
     written = files(repo) - before
-    assert any("-luigi-tmp-" in name for name in written), "a killed run leaves luigi's temporary file"
+    assert any(name.startswith("solutions/") for name in written) and any("-luigi-tmp-" in name for name in written)
     return written
 
 
@@ -132,6 +138,8 @@ def ignore_everything_like_a_laptop(repo, tmp_path):
 def test_clean_removes_every_output_and_nothing_of_the_attendees(repo, tmp_path):
     clone = files(repo)
     written = write_every_output(repo, tmp_path)
+    listed = sh("git status --porcelain --untracked-files=all", repo, tmp_path).stdout
+    assert listed == "", f"git should ignore every output of the chapters:\n{listed}"
     plant(repo, OWN + KEPT + SCRATCH)
     env = ignore_everything_like_a_laptop(repo, tmp_path)
 
