@@ -261,8 +261,9 @@ def test_commands_run_from_the_root_leave_git_clean_and_clean_keeps_edits(repo, 
 def test_run_twice_in_a_row_on_the_luigid_of_make_luigid(repo, sh):
     """make run runs every solution. The instructor rehearses, then presents, on
     one luigid: the second run comes within luigid's cool-down of the first,
-    with none of its outputs. Quick runs, so that it does (make run at its
-    real pace, with a luigid of its own: test_laptops.py)."""
+    with none of its outputs (on a loaded machine, it may come later: the run
+    then has nothing to wait for). Quick runs, so that it usually does; make
+    run at its real pace, with a luigid of its own: test_laptops.py."""
     port = luigid.free_port()
     try:
         result = sh(f"make luigid PORT={port} && make run QUICK=1 && make run QUICK=1", repo)
@@ -276,7 +277,6 @@ def test_run_twice_in_a_row_on_the_luigid_of_make_luigid(repo, sh):
     second = result.stdout.split("===== Chapter 6: Visualization =====")[2]
     assert "the luigid of `make luigid`" in second
     assert "(quick, with these settings: [pace] seconds = 0.04)" in second
-    assert re.search(r"\(waiting \d+\.\d s: luigid marked a task done", second), "within the cool-down of the first"
     assert "not granted run permission" not in second
     assert re.search(r"Scheduled (\d+) tasks of which:\n\* \1 ran successfully", second), second
 
