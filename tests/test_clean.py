@@ -3,7 +3,6 @@ else: not the attendee's own files, whatever their names and wherever they
 are, whatever git ignores, with or without git, and never anything outside
 the repo. Each test runs in fresh copies of the repo with this run's venv."""
 
-import contextlib
 import shutil
 import subprocess
 import sys
@@ -90,12 +89,7 @@ def write_every_output(repo, tmp_path):
     before = files(repo)
     for chapter in CHAPTERS:
         folder = chapter.folder(repo)
-        with contextlib.ExitStack() as stack:
-            config = None
-            if chapter.needs_luigid:
-                scheduler = luigid.start_on_free_port(tmp_path / "luigid")
-                stack.callback(scheduler.stop)
-                config = scheduler.client_config(tmp_path / "luigi-test.cfg", chapter.quick)
+        with luigid.of_its_own(chapter, tmp_path) as config:
             for command in [chapter.command, *MORE.get(chapter.name, [])]:
                 result = sh(command, folder, tmp_path, config)
                 assert result.returncode == 0, f"{folder}: {command}\n{result.stdout}"

@@ -2,7 +2,6 @@
 the Python version gate. Each runs as a user types it, in a fresh copy of the
 repo that is a git checkout of its own (using this test run's venv)."""
 
-import contextlib
 import re
 import shutil
 import subprocess
@@ -225,12 +224,7 @@ def test_commands_run_from_the_root_leave_git_clean_and_clean_keeps_edits(repo, 
     their own folders, the commands leave git clean too: test_clean.py.)"""
     for chapter in CHAPTERS:
         solve(repo, chapter)
-        with contextlib.ExitStack() as stack:
-            config = None
-            if chapter.needs_luigid:
-                scheduler = luigid.start_on_free_port(tmp_path / "luigid")
-                stack.callback(scheduler.stop)
-                config = scheduler.client_config(tmp_path / "luigid.cfg", chapter.quick)
+        with luigid.of_its_own(chapter, tmp_path) as config:
             sh(chapter.command.replace("main.py", f"solutions/{chapter.name}/main.py"), repo, config)
     assert (repo / "hello_world.txt").exists(), "CreateOutput run from the root writes there"
     edits = {f" M {c.name}/main.py" for c in CHAPTERS}

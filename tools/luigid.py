@@ -322,6 +322,22 @@ def start_on_free_port(folder, attempts=3):
                 raise
 
 
+@contextlib.contextmanager
+def of_its_own(chapter, folder):
+    """For a chapter that needs luigid: start one of its own on a free port,
+    in folder, and yield a luigi configuration file that sends the chapter's
+    commands to it, quickly (chapter.quick); stop it at the end. For any
+    other chapter: yield None."""
+    if not chapter.needs_luigid:
+        yield None
+        return
+    scheduler = start_on_free_port(Path(folder) / "luigid")
+    try:
+        yield scheduler.client_config(Path(folder) / "luigi-client.cfg", chapter.quick)
+    finally:
+        scheduler.stop()
+
+
 def stop(folder=FOLDER):
     """Stop the luigid started from folder. Returns it, or None if none was running."""
     luigid = running(folder)
