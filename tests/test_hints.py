@@ -201,3 +201,20 @@ def test_stopped_while_the_chapter_runs_it_says_so_in_one_line(repo, tmp_path, s
     assert output.strip().splitlines()[-1] == "Stopped.", output
     assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
     assert not list((tmp_path / "tmp").glob("check-*")), "the checker's copy is removed"
+
+
+def test_a_missing_main_py_or_chapter_folder_is_said_in_words(repo, sh):
+    basics, parameters = CHAPTERS[0], CHAPTERS[2]
+    (basics.folder(repo) / "main.py").unlink()
+    shutil.rmtree(parameters.folder(repo))
+    said = sh("make hint", repo)
+    assert said.returncode == 0 and "Traceback" not in said.stdout, said.stdout
+    assert f"{basics.name} is not right yet: {basics.name}/main.py is missing." in said.stdout
+    for command in (f"make hint CHAPTER={parameters.name}", f"make check CHAPTER={parameters.name}"):
+        result = sh(command, repo)
+        assert f"The folder {parameters.name}/ is missing: `git checkout -- {parameters.name}`" in result.stdout, (
+            result.stdout
+        )
+    reset = sh(f"make reset CHAPTER={parameters.name}", repo)
+    assert reset.returncode != 0 and "Traceback" not in reset.stdout, reset.stdout
+    assert f"error: the folder {parameters.name}/ is missing" in reset.stdout

@@ -51,6 +51,13 @@ class Chapter:
         return Path(tree) / self.name
 
     @property
+    def gone(self):
+        """What to say when the chapter's folder is gone (make check, hint and reset)."""
+        return (
+            f"the folder {self.name}/ is missing: `git checkout -- {self.name}` (or a fresh download) brings it back."
+        )
+
+    @property
     def tests(self):
         return ROOT / "tests" / f"test_{self.number}_{self.name.lower()}.py"
 

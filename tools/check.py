@@ -133,6 +133,8 @@ def read(source, chapter):
     """The text of main.py; if it cannot run at all, the problem in plain words and in a word or two."""
     shown = relative(source)
     reset = f"`make reset CHAPTER={chapter.name}` brings back the exercise (and saves your file beside it)"
+    if not source.parent.is_dir():
+        return "", chapter.gone[0].upper() + chapter.gone[1:], "missing"
     if not source.exists():
         return "", f"{shown} is missing. `make reset CHAPTER={chapter.name}` brings back the exercise.", "missing"
     try:

@@ -50,7 +50,10 @@ def next_blank(chapter, tree):
     """(the chapter's first blank, in file order, that is open or failing, or
     None; the failures that the checker found, or None if it cannot tell)."""
     source = chapter.folder(tree) / "main.py"
-    text = source.read_text()
+    try:
+        text = source.read_text()
+    except (OSError, UnicodeDecodeError):  # missing or unreadable: the checker says so in its words (key 0)
+        return None, failing_blanks(chapter, tree) or {0: f"{shown(source)} cannot be read"}
     open_numbers = {todo.number for todo in open_todos(text)}
     failing = failing_blanks(chapter, tree)
     for todo in todos(text):

@@ -37,6 +37,8 @@ def published(chapter):
 
 def reset(chapter):
     exercise = chapter.folder() / "main.py"
+    if not exercise.parent.is_dir():
+        raise SystemExit(f"error: {chapter.gone}")
     relative = exercise.relative_to(ROOT).as_posix()
     blank = published(chapter)
     current = exercise.read_bytes() if exercise.exists() else None

@@ -93,6 +93,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     tree = Path(args.tree).resolve()
     files = {str(chapter.folder(tree) / "main.py") for chapter in CHAPTERS}
+    folders = [chapter.folder(tree) for chapter in CHAPTERS if chapter.folder(tree).is_dir()]  # check names the rest
     poll = must_poll()
 
     def saved(change, path):
@@ -101,7 +102,7 @@ def main(argv=None):
     try:
         # Watch first, check next: a file saved during the first check is checked again.
         watching = watchfiles.watch(
-            *(chapter.folder(tree) for chapter in CHAPTERS),
+            *folders,
             watch_filter=saved,
             force_polling=poll,
             poll_delay_ms=POLL_EVERY_MS,
