@@ -144,6 +144,23 @@ class ChapterUnderTest:
         copy = self.copy()
         return sorted(p for p in copy.rglob("*") if p.is_file() and self.chapter.generated(p.relative_to(copy)))
 
+    def twice_at_once(self, command, folder=None, timeout=120):
+        """Start a shell command twice at the same instant, in folder (by
+        default this test's copy of the chapter folder). Returns the two
+        CompletedProcess results, output merged."""
+        folder = folder or self.copy()
+        env = command_env(self.workdir / "tmp", self.config)
+        processes = [
+            subprocess.Popen(
+                command, shell=True, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
+            for _ in range(2)
+        ]
+        outputs = [process.communicate(timeout=timeout)[0] for process in processes]
+        return [
+            subprocess.CompletedProcess(p.args, p.returncode, out) for p, out in zip(processes, outputs, strict=True)
+        ]
+
     def cli(self, command=None, timeout=120):
         """Run a shell command (the documented one by default) inside a copy of
         the chapter folder. Returns the CompletedProcess, output merged."""

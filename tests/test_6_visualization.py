@@ -22,7 +22,6 @@ import pytest
 
 from tools import browser
 from tools import luigid as luigid_tool
-from tools.chapters import command_env
 from tools.check import show
 
 CHAPTER = "Visualization"
@@ -185,17 +184,10 @@ def test_two_processes_on_the_same_graph_run_each_task_once(chapter):
     ran as "not run" (exit code 25 in luigi.cfg) or "already running" (10);
     here, that is the plan, not a failure (a failed task still exits 30)."""
     command = f"{chapter.chapter.command} --no-lock --retcode-not-run 0 --retcode-already-running 0 --pace-seconds 0.2"
-    folder = chapter.copy()
-    env = command_env(chapter.workdir / "tmp", chapter.config)
-    processes = [
-        subprocess.Popen(
-            command, shell=True, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        for _ in range(2)
-    ]
-    outputs = [process.communicate(timeout=60)[0] for process in processes]
-    for process, output in zip(processes, outputs, strict=True):
-        assert process.returncode == 0, output
+    results = chapter.twice_at_once(command, timeout=60)
+    for result in results:
+        assert result.returncode == 0, result.stdout
+    outputs = [result.stdout for result in results]
     ran = Counter(
         name for output in outputs for name in re.findall(r"Worker\(.*\) running\s+(\S.*)$", output, re.MULTILINE)
     )

@@ -5,14 +5,12 @@ import contextlib
 import datetime
 import re
 import sqlite3
-import subprocess
 import time
 from pathlib import Path
 
 import luigi
 import pytest
 
-from tools.chapters import command_env
 from tools.check import show
 
 CHAPTER = "Extensions"
@@ -230,16 +228,8 @@ def test_two_identical_commands_at_the_same_instant_both_succeed(chapter):
     for trial in range(3):
         folder = chapter.workdir / f"trial-{trial}"
         chapter.chapter.copy(chapter.tree, folder)
-        env = command_env(chapter.workdir / "tmp")
-        processes = [
-            subprocess.Popen(
-                command, shell=True, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-            )
-            for _ in range(2)
-        ]
-        outputs = [process.communicate(timeout=120)[0] for process in processes]
-        for process, output in zip(processes, outputs, strict=True):
-            assert process.returncode == 0, f"trial {trial}: one of two identical commands failed:\n{output}"
+        for result in chapter.twice_at_once(command, folder):
+            assert result.returncode == 0, f"trial {trial}: one of two identical commands failed:\n{result.stdout}"
         database = folder / "output" / "plays.db"
         assert query(database, "SELECT COUNT(*) FROM plays") == [(15,)], f"trial {trial}: 5 countries x 3 songs"
         assert query(database, "SELECT COUNT(*) FROM done") == [(5,)], f"trial {trial}: one marker per LoadPlays"

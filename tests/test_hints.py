@@ -217,4 +217,4 @@ def test_a_missing_main_py_or_chapter_folder_is_said_in_words(repo, sh):
         )
     reset = sh(f"make reset CHAPTER={parameters.name}", repo)
     assert reset.returncode != 0 and "Traceback" not in reset.stdout, reset.stdout
-    assert f"error: the folder {parameters.name}/ is missing" in reset.stdout
+    assert f"error: The folder {parameters.name}/ is missing" in reset.stdout

@@ -54,7 +54,7 @@ class Chapter:
     def gone(self):
         """What to say when the chapter's folder is gone (make check, hint and reset)."""
         return (
-            f"the folder {self.name}/ is missing: `git checkout -- {self.name}` (or a fresh download) brings it back."
+            f"The folder {self.name}/ is missing: `git checkout -- {self.name}` (or a fresh download) brings it back."
         )
 
     @property

@@ -134,7 +134,7 @@ def read(source, chapter):
     shown = relative(source)
     reset = f"`make reset CHAPTER={chapter.name}` brings back the exercise (and saves your file beside it)"
     if not source.parent.is_dir():
-        return "", chapter.gone[0].upper() + chapter.gone[1:], "missing"
+        return "", chapter.gone, "missing"
     if not source.exists():
         return "", f"{shown} is missing. `make reset CHAPTER={chapter.name}` brings back the exercise.", "missing"
     try:
