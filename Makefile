@@ -43,7 +43,7 @@ doctor: $(BIN)/.installed ## check that this laptop is ready for the workshop (P
 	@$(BIN)/python -m tools.doctor --venv "$(VENV)" --python "$(PYTHON)" $(if $(PORT),--port $(PORT))
 
 run: $(BIN)/.installed ## run every chapter's solution, live, as on stage (QUICK=1: a quick rehearsal)
-	@$(BIN)/python -m tools.run_all $(if $(QUICK),--quick)
+	@$(BIN)/python -m tools.run_all $(if $(filter-out 0,$(QUICK)),--quick)
 
 check: $(BIN)/.installed ## check your exercises (all, or CHAPTER=Name)
 	@$(BIN)/python -m tools.check $(CHAPTER)
