@@ -2,15 +2,20 @@
 the Python version gate. Each runs as a user types it, in a fresh copy of the
 repo that is a git checkout of its own (using this test run's venv)."""
 
+import contextlib
+import os
 import re
 import shutil
+import signal
 import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
 from tools import luigid
 from tools.blanks import todos
-from tools.chapters import CHAPTERS, ROOT, SOLUTIONS
+from tools.chapters import CHAPTERS, ROOT, SOLUTIONS, command_env
 
 
 def solve(repo, chapter):
@@ -273,6 +278,50 @@ def test_run_twice_in_a_row_on_the_luigid_of_make_luigid(repo, sh):
     assert "(quick, with these settings: [pace] seconds = 0.04)" in second
     assert "not granted run permission" not in second
     assert re.search(r"Scheduled (\d+) tasks of which:\n\* \1 ran successfully", second), second
+
+
+def chapter_processes(folder):
+    """The chapters' Python processes (python main.py ...) running in folder."""
+    found = []
+    for process in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            command = (process / "cmdline").read_bytes().split(b"\0")
+            if b"main.py" in command and os.readlink(process / "cwd").startswith(str(folder)):
+                found.append(b" ".join(command).decode(errors="replace"))
+    return found
+
+
+def test_a_run_stopped_in_chapter_6_leaves_nothing_running_and_the_next_one_waits(repo, sh, tmp_path):
+    """Ctrl-C while chapter 6 runs on the luigid of make luigid: its processes
+    all stop, quietly; the tasks they ran stay RUNNING on luigid until it gives
+    up on their worker, and the next make run waits for that (here 5 s, in
+    the luigi.cfg that luigid reads, instead of 60) rather than fail."""
+    config = repo / "luigi.cfg"
+    config.write_text(config.read_text() + "\n[scheduler]\nworker_disconnect_delay = 5\n")
+    port = luigid.free_port()
+    try:
+        assert sh(f"make luigid PORT={port}", repo).returncode == 0
+        scheduler = luigid.running(repo / ".luigid")
+        run = subprocess.Popen(
+            ["make", "run"], cwd=repo, env=command_env(tmp_path / "tmp"), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while not scheduler.api("task_list", status="RUNNING", upstream_status="", search=""):
+            assert time.monotonic() < deadline and run.poll() is None, "chapter 6 should have started"
+            time.sleep(0.2)
+        os.killpg(run.pid, signal.SIGINT)  # Ctrl-C: to make and make run, not to the chapter's own processes
+        stopped = run.communicate(timeout=60)[0]
+        assert "Stopped: every luigid that make run started is stopped." in stopped, stopped
+        assert "Traceback" not in stopped, stopped
+        assert chapter_processes(tmp_path) == [], "the chapter's processes should all be stopped"
+
+        again = sh("make run QUICK=1", repo)
+    finally:
+        luigid.stop(repo / ".luigid")
+    assert again.returncode == 0, again.stdout
+    assert re.search(r"\(waiting: luigid lists \d+ tasks as running, most likely left by a stopped run", again.stdout)
+    assert f"{len(CHAPTERS)} of {len(CHAPTERS)} chapters ran successfully" in again.stdout
 
 
 def fake_python(folder, version):

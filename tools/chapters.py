@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -184,6 +185,23 @@ def command_env(tmpdir=None, config=None):
     if config:
         env["LUIGI_CONFIG_PATH"] = str(config)
     return env
+
+
+def stop_group(process, grace=5, first=signal.SIGINT):
+    """Stop a command started in a session of its own (start_new_session=True):
+    send `first` (by default SIGINT, as Ctrl-C would) to its whole process
+    group (the shell, python, luigi's worker processes), then, after grace
+    seconds, kill what is left."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, first)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def fresh_repo(destination, solved=True):

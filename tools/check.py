@@ -35,7 +35,7 @@ import pytest
 
 from tools import luigid
 from tools.blanks import PLACEHOLDER, answers, open_todos
-from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, find
+from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, find, stop_group
 
 # Seconds that one chapter's quick tests may take. The slowest chapter,
 # Visualization, takes about 3 s on a 2-core machine: ten times that leaves
@@ -400,16 +400,7 @@ def stop(process, folder):
     """Stop the tests if they still run, as Ctrl-C would (so that they stop their
     luigid), then kill whatever is left in their process group (e.g. luigi's
     worker processes), and a luigid that a killed test had no time to stop."""
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(GRACE)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+    stop_group(process, GRACE)
     for pidfile in (folder / "tests").glob("**/luigid.pid"):
         luigid.stop(pidfile.parent)  # it runs in a session of its own
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from tools import luigid
-from tools.chapters import CHAPTERS, SOLUTIONS, command_env
+from tools.chapters import CHAPTERS, SOLUTIONS, command_env, stop_group
 
 
 @contextlib.contextmanager
@@ -33,7 +33,8 @@ def scheduler_for(chapter, scratch, quick=False):
     scheduler = shared or luigid.start_on_free_port(Path(scratch) / f"luigid-{chapter.name}")
     print(f"(watch it at {scheduler.url}", end="")
     print(", the luigid of `make luigid`)" if shared else "; `make luigid` first keeps one running on port 8082)")
-    if shared:  # it may have finished this chapter's tasks moments ago, in an earlier make run
+    if shared:  # an earlier make run may have left tasks on it: running, or done moments ago
+        wait_for_stopped_runs(shared)
         left, cooldown = shared.cooldown_left()
         if left > 0:
             print(
@@ -51,6 +52,39 @@ def scheduler_for(chapter, scratch, quick=False):
     finally:
         if not shared:
             scheduler.stop()
+
+
+def wait_for_stopped_runs(scheduler, most=150):
+    """Wait (at most `most` seconds) until luigid lists no task as RUNNING. After
+    a Ctrl-C, the stopped run's tasks stay RUNNING until luigid gives up on
+    its worker, [scheduler] worker_disconnect_delay (60 s) after its last
+    word; a new run meanwhile gets them "being run by another worker"."""
+    running = scheduler.api("task_list", status="RUNNING", upstream_status="", search="")
+    if not running:
+        return
+    delay = scheduler.setting("worker_disconnect_delay")
+    print(
+        f"(waiting: luigid lists {len(running)} tasks as running, most likely left by a stopped run; it gives them"
+        f" up {delay} s after their worker's last word, [scheduler] worker_disconnect_delay)",
+        flush=True,
+    )
+    start = time.monotonic()
+    while running and time.monotonic() - start < most:
+        time.sleep(2)  # each task_list also makes luigid prune: it notices the stopped worker at once
+        running = scheduler.api("task_list", status="RUNNING", upstream_status="", search="")
+    print(f"(waited {time.monotonic() - start:.0f} s)", flush=True)
+
+
+def run(command, folder, env):
+    """Run a chapter's command in a process group of its own; on Ctrl-C, stop
+    all of it (the shell, python, luigi's worker processes) before its luigid
+    goes, so that nothing is left trying to reach a scheduler that is gone.
+    SIGTERM, not SIGINT: luigi's processes then end without a traceback each."""
+    process = subprocess.Popen(command, shell=True, cwd=folder, env=env, start_new_session=True)
+    try:
+        return process.wait()
+    finally:
+        stop_group(process, first=signal.SIGTERM)
 
 
 def stop_cleanly(*_):
@@ -73,7 +107,9 @@ def main(argv=None):
             with scheduler_for(chapter, scratch, args.quick) as config:
                 for command in filter(None, [chapter.command, chapter.then]):
                     print(f"$ {command}", flush=True)
-                    code = subprocess.run(command, shell=True, cwd=folder, env=command_env(config=config)).returncode
+                    # Temporary files, and luigi's pid locks, in the scratch folder: a make run
+                    # in another clone of the repo, at the same time, is not "already running".
+                    code = run(command, folder, command_env(Path(scratch) / "tmp", config))
                     if code != 0:
                         break
             if code != 0:
