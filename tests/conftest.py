@@ -64,6 +64,27 @@ def luigid(tmp_path):
 
 
 @pytest.fixture
+def processes_mentioning():
+    """A function: the processes whose command line mentions text, or whose
+    current folder is in it (Linux: /proc), this test's own process aside."""
+
+    def find(text):
+        found = []
+        for process in Path("/proc").glob("[0-9]*"):
+            if process.name == str(os.getpid()):
+                continue  # this test, which runs in its own folder
+            try:
+                command = (process / "cmdline").read_bytes().decode(errors="replace")
+                if text in command or text in os.readlink(process / "cwd"):
+                    found.append(command.replace("\0", " ").strip())
+            except OSError:
+                pass  # ended meanwhile, or not ours to read
+        return found
+
+    return find
+
+
+@pytest.fixture
 def sh(tmp_path):
     """Run a shell command as a user would; its temporary files (and luigi's
     pid locks) go to this test's folder."""

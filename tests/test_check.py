@@ -4,14 +4,12 @@ break it; and what the checker says, in the attendee's terms. Each test
 plants the situation in a fresh copy of the repo (a git checkout of its own:
 the `repo` fixture of conftest.py) and runs the checker the way a user does."""
 
-import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -46,21 +44,6 @@ def status(repo):
     return sorted(subprocess.run(listed, cwd=repo, capture_output=True, text=True).stdout.splitlines())
 
 
-def processes_mentioning(text):
-    """The processes whose command line mentions text, or whose current folder is in it (Linux: /proc)."""
-    found = []
-    for process in Path("/proc").glob("[0-9]*"):
-        if process.name == str(os.getpid()):
-            continue  # this test, which runs in its own folder
-        try:
-            command = (process / "cmdline").read_bytes().decode(errors="replace")
-            if text in command or text in os.readlink(process / "cwd"):
-                found.append(process.name)
-        except OSError:
-            pass  # ended meanwhile, or not ours to read
-    return found
-
-
 # Never hangs ------------------------------------------------------------------
 
 LOOPS = {
@@ -70,7 +53,7 @@ LOOPS = {
 
 
 @pytest.mark.parametrize("where", LOOPS)
-def test_code_that_never_ends_is_stopped_at_the_time_limit(repo, sh, tmp_path, where):
+def test_code_that_never_ends_is_stopped_at_the_time_limit(repo, sh, tmp_path, where, processes_mentioning):
     old, new = LOOPS[where]
     plant(repo, BASICS, old, new)
     main = BASICS.folder(repo) / "main.py"
@@ -87,7 +70,7 @@ def test_code_that_never_ends_is_stopped_at_the_time_limit(repo, sh, tmp_path, w
     assert not processes_mentioning(str(tmp_path)), "the check left processes running"
 
 
-def test_the_time_limit_stops_the_luigid_of_a_test_too(repo, sh, tmp_path):
+def test_the_time_limit_stops_the_luigid_of_a_test_too(repo, sh, tmp_path, processes_mentioning):
     """Chapter 6's documented command runs on a luigid of the test's own: a
     Report.run() that never ends must not leave that luigid behind."""
     plant(
@@ -107,7 +90,7 @@ def test_the_time_limit_stops_the_luigid_of_a_test_too(repo, sh, tmp_path):
     "stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["Ctrl-C", "terminate", "terminal-closed"]
 )
 @pytest.mark.parametrize("tool", ["check", "hint"])
-def test_stopping_the_checker_stops_its_tests(repo, tmp_path, tool, stop):
+def test_stopping_the_checker_stops_its_tests(repo, tmp_path, tool, stop, processes_mentioning):
     """The tests run in a session of their own, out of reach of the terminal's
     Ctrl-C and of `make watch`'s terminate(): the checker, or make hint that
     calls failing_blanks, stops them."""

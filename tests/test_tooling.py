@@ -2,14 +2,12 @@
 the Python version gate. Each runs as a user types it, in a fresh copy of the
 repo that is a git checkout of its own (using this test run's venv)."""
 
-import contextlib
 import os
 import re
 import shutil
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
@@ -280,18 +278,9 @@ def test_run_twice_in_a_row_on_the_luigid_of_make_luigid(repo, sh):
     assert re.search(r"Scheduled (\d+) tasks of which:\n\* \1 ran successfully", second), second
 
 
-def chapter_processes(folder):
-    """The chapters' Python processes (python main.py ...) running in folder."""
-    found = []
-    for process in Path("/proc").glob("[0-9]*"):
-        with contextlib.suppress(OSError):
-            command = (process / "cmdline").read_bytes().split(b"\0")
-            if b"main.py" in command and os.readlink(process / "cwd").startswith(str(folder)):
-                found.append(b" ".join(command).decode(errors="replace"))
-    return found
-
-
-def test_a_run_stopped_in_chapter_6_leaves_nothing_running_and_the_next_one_waits(repo, sh, tmp_path):
+def test_a_run_stopped_in_chapter_6_leaves_nothing_running_and_the_next_one_waits(
+    repo, sh, tmp_path, processes_mentioning
+):
     """Ctrl-C while chapter 6 runs on the luigid of make luigid: its processes
     all stop, quietly; the tasks they ran stay RUNNING on luigid until it gives
     up on their worker, and the next make run waits for that (here 5 s, in
@@ -314,7 +303,8 @@ def test_a_run_stopped_in_chapter_6_leaves_nothing_running_and_the_next_one_wait
         stopped = run.communicate(timeout=60)[0]
         assert "Stopped: every luigid that make run started is stopped." in stopped, stopped
         assert "Traceback" not in stopped, stopped
-        assert chapter_processes(tmp_path) == [], "the chapter's processes should all be stopped"
+        left = [command for command in processes_mentioning(str(tmp_path)) if "main.py" in command]
+        assert left == [], "the chapter's processes should all be stopped"
 
         again = sh("make run QUICK=1", repo)
     finally:

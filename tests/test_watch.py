@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import watch
+from tools import check, watch
 from tools.blanks import todos
 from tools.chapters import CHAPTERS, SOLUTIONS, command_env, fresh_repo
 
@@ -153,3 +153,28 @@ def test_watch_polls_where_file_events_go_missing(monkeypatch, tmp_path):
     monkeypatch.setattr(watch.sys, "platform", "darwin")
     monkeypatch.delenv("WATCHFILES_FORCE_POLLING")
     assert watch.must_poll() is False, "macOS has file events"
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["terminate", "terminal-closed"])
+def test_watch_stopped_by_a_signal_stops_its_check_too(tmp_path, stop, processes_mentioning):
+    """A closed terminal (SIGHUP) or a kill (SIGTERM) while a check runs code
+    that never ends: the check runs in a session of its own, out of reach of
+    the signal, so the watcher must stop it."""
+    repo = fresh_repo(tmp_path / "repo", solved=False)
+    solution = (CHAPTERS[0].folder(SOLUTIONS) / "main.py").read_text()
+    endless = solution.replace("def run(self):\n", "def run(self):\n        while True:\n            pass\n")
+    (CHAPTERS[0].folder(repo) / "main.py").write_text(endless)
+    watcher = Watcher(repo, command_env(tmp_path / "tmp") | {"WATCHFILES_FORCE_POLLING": "true"})
+    try:
+        deadline = time.monotonic() + 60
+        while not list((tmp_path / "tmp").glob("check-*/output.txt")):  # the check's tests have started
+            assert time.monotonic() < deadline, watcher.seen
+            time.sleep(0.1)
+        os.killpg(watcher.process.pid, stop)
+        watcher.process.wait(timeout=30)
+        deadline = time.monotonic() + check.GRACE + 15
+        while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert processes_mentioning(str(tmp_path)) == [], f"{stop.name} left processes running"
+    finally:
+        watcher.stop()

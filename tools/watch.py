@@ -87,7 +87,15 @@ def check_and_hint(tree):
                     process.wait()
 
 
+def stop_as_on_ctrl_c(*_):
+    """SIGTERM, or SIGHUP (a closed terminal): stop as on Ctrl-C, so that the
+    check running in a session of its own is stopped too."""
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
+    for number in (signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])):
+        signal.signal(number, stop_as_on_ctrl_c)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", default=str(EXERCISES), help="folder with the chapter folders (default: the repo)")
     args = parser.parse_args(argv)
