@@ -50,16 +50,22 @@ def run(args):
     return subprocess.Popen([sys.executable, "-m", *args], stdout=subprocess.PIPE, text=True, start_new_session=True)
 
 
+STOPS = (signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
+
+
 @contextlib.contextmanager
 def ctrl_c_held_back():
-    """Hold a Ctrl-C back until the block ends. A Ctrl-C while subprocess
-    starts a process would leave that process running, unknown to the watcher."""
+    """Hold a Ctrl-C (or SIGTERM, SIGHUP) back until the block ends. One that
+    comes while subprocess starts a process, or while the watcher stops its
+    processes (make passes a SIGTERM on: it may come twice), would leave a
+    process running, unknown to the watcher."""
     pressed = []
-    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    previous = {number: signal.signal(number, lambda *_: pressed.append(True)) for number in STOPS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     if pressed:
         raise KeyboardInterrupt
 
@@ -94,7 +100,7 @@ def stop_as_on_ctrl_c(*_):
 
 
 def main(argv=None):
-    for number in (signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])):
+    for number in STOPS[1:]:
         signal.signal(number, stop_as_on_ctrl_c)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", default=str(EXERCISES), help="folder with the chapter folders (default: the repo)")
