@@ -218,3 +218,34 @@ def test_a_missing_main_py_or_chapter_folder_is_said_in_words(repo, sh):
     reset = sh(f"make reset CHAPTER={parameters.name}", repo)
     assert reset.returncode != 0 and "Traceback" not in reset.stdout, reset.stdout
     assert f"error: The folder {parameters.name}/ is missing" in reset.stdout
+
+    # A main.py that is a folder; make reset CHAPTER=all says why for each chapter it cannot reset, and goes on.
+    dependencies, last = CHAPTERS[3], CHAPTERS[-1]
+    (dependencies.folder(repo) / "main.py").unlink()
+    (dependencies.folder(repo) / "main.py").mkdir()
+    blank = (last.folder(repo) / "main.py").read_text()
+    (last.folder(repo) / "main.py").write_text("my try\n")
+    everything = sh("make reset CHAPTER=all", repo)
+    assert everything.returncode != 0 and "Traceback" not in everything.stdout, everything.stdout
+    assert f"error: {dependencies.name}/main.py is a folder, not a file" in everything.stdout
+    assert f"error: The folder {parameters.name}/ is missing" in everything.stdout
+    assert (last.folder(repo) / "main.py").read_text() == blank, "the chapters after them are reset too"
+    assert (basics.folder(repo) / "main.py").exists(), "and the missing main.py is back"
+
+
+@pytest.mark.parametrize(
+    "state", ['{"Basics:1": "2"}', '{"Basics:1": null}', '{"Basics:1": -5}', '{"Basics:1": 1.5}', "folder", "file"]
+)
+def test_hint_levels_kept_in_an_odd_state_start_again_at_level_1(repo, sh, state):
+    """.workshop/hints.json edited by hand, made a folder, or .workshop a file."""
+    workshop = repo / ".workshop"
+    if state == "file":
+        workshop.write_text("not a folder\n")
+    elif state == "folder":
+        (workshop / "hints.json").mkdir(parents=True)
+    else:
+        workshop.mkdir()
+        (workshop / "hints.json").write_text(state)
+    result = sh("make hint", repo)
+    assert result.returncode == 0 and "Traceback" not in result.stdout, result.stdout
+    assert headers(result.stdout)[0].startswith("Hint 1 of 3 for Basics/main.py:"), result.stdout

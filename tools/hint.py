@@ -92,16 +92,19 @@ def text(blank, level):
 
 
 def load_state():
+    """{blank key: the level last shown}; whatever is not a level (a file edited
+    by hand, or not a file at all) counts as never shown."""
     with contextlib.suppress(OSError, ValueError):
         state = json.loads(STATE.read_text())
         if isinstance(state, dict):
-            return state
+            return {key: level for key, level in state.items() if level in range(1, LEVELS + 1)}
     return {}
 
 
 def save_state(state):
-    STATE.parent.mkdir(exist_ok=True)
-    STATE.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
+    with contextlib.suppress(OSError):  # .workshop/ not writable: the hint shows, the level is not remembered
+        STATE.parent.mkdir(exist_ok=True)
+        STATE.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
 
 
 def remember(blank, level):

@@ -21,9 +21,14 @@ from tools.chapters import CHAPTERS, ROOT, SOLUTIONS, find
 def main(argv):
     if len(argv) != 1:
         raise SystemExit("usage: make reset CHAPTER=<Name>, e.g. make reset CHAPTER=Basics (or CHAPTER=all)")
+    failed = []
     for chapter in CHAPTERS if argv[0] == "all" else [find(argv[0])]:
-        reset(chapter)
-    return 0
+        try:
+            reset(chapter)
+        except SystemExit as error:  # say why, and go on with the other chapters
+            print(error, file=sys.stderr)
+            failed.append(chapter.name)
+    return 1 if failed else 0
 
 
 def published(chapter):
@@ -40,6 +45,8 @@ def reset(chapter):
     if not exercise.parent.is_dir():
         raise SystemExit(f"error: {chapter.gone}")
     relative = exercise.relative_to(ROOT).as_posix()
+    if exercise.is_dir() and not exercise.is_symlink():
+        raise SystemExit(f"error: {relative} is a folder, not a file: rename it, then run make reset again.")
     blank = published(chapter)
     current = exercise.read_bytes() if exercise.exists() else None
     # Line endings aside: a checkout with CRLF line endings is still the published exercise.
