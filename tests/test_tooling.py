@@ -7,6 +7,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -312,6 +313,75 @@ def test_a_run_stopped_in_chapter_6_leaves_nothing_running_and_the_next_one_wait
     assert again.returncode == 0, again.stdout
     assert re.search(r"\(waiting: luigid lists \d+ tasks as running, most likely left by a stopped run", again.stdout)
     assert f"{len(CHAPTERS)} of {len(CHAPTERS)} chapters ran successfully" in again.stdout
+
+
+SECOND_STOP = """
+import os, signal, sys, time
+from tools.chapters import stopping_as_on_ctrl_c
+cleaned = []
+with stopping_as_on_ctrl_c():
+    try:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)  # the first stop
+            time.sleep(5)
+        finally:  # the cleaning up: make passes the SIGTERM on, the attendee presses Ctrl-C
+            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)
+            cleaned.append("all of it")
+    except KeyboardInterrupt:
+        print("stopped once, cleaned up", *cleaned)
+"""
+
+
+def test_a_second_stop_does_not_cut_the_cleaning_up_short(sh):
+    """The tools take SIGINT, SIGTERM and SIGHUP for one Ctrl-C: a second one,
+    while the first one's cleaning up runs, must not interrupt it, or the
+    processes it was stopping run on (make watch left its check running)."""
+    result = subprocess.run([sys.executable, "-c", SECOND_STOP], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert result.stdout == "stopped once, cleaned up all of it\n", result.stdout + result.stderr
+
+
+ELSEWHERE = """
+import signal, subprocess, sys, threading, time
+from concurrent.futures import ThreadPoolExecutor
+from tools.chapters import stopping_as_on_ctrl_c, wait_awake
+from tools.check import in_turn
+from tools.watch import lines_of
+
+endless = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+pool = ThreadPoolExecutor(1)
+waits = {
+    "make check": lambda: list(in_turn([pool.submit(endless.wait)])),
+    "make run": lambda: wait_awake(endless),
+    "make watch": lambda: list(lines_of(endless)),
+}
+other = threading.Thread(target=time.sleep, args=(60,), daemon=True)
+other.start()
+threading.Timer(0.5, signal.pthread_kill, (other.ident, signal.SIGTERM)).start()
+start = time.monotonic()
+with stopping_as_on_ctrl_c():
+    try:
+        waits[sys.argv[1]]()
+    except KeyboardInterrupt:
+        print(f"stopped after {time.monotonic() - start:.1f} s")
+endless.kill()
+pool.shutdown()
+"""
+
+
+@pytest.mark.parametrize("tool", ["make check", "make run", "make watch"])
+def test_a_stop_that_another_thread_takes_still_stops_the_wait(tool):
+    """The tools wait for their processes in short steps: a signal that the
+    system hands to another thread (or that comes just as a wait begins) is
+    seen by the main thread only once its wait ends, which, for an attendee's
+    endless loop, was the whole time limit (make check then did not stop)."""
+    result = subprocess.run(
+        [sys.executable, "-c", ELSEWHERE, tool], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    stopped = re.fullmatch(r"stopped after (\d+\.\d) s\n", result.stdout)
+    assert stopped, result.stdout + result.stderr
+    assert float(stopped.group(1)) < 5, f"{tool} should see the stop within a few tenths of a second"
 
 
 def fake_python(folder, version):

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -202,6 +203,57 @@ def stop_group(process, grace=5, first=signal.SIGINT):
             process.wait()
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+# Ctrl-C, a kill (`make watch` stopping a check, or make passing its SIGTERM on)
+# and a closed terminal.
+STOPS = (signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
+
+
+def stop_as_on_ctrl_c(*_):
+    """Take any of STOPS for a Ctrl-C, once: later ones are let go while the
+    first one's cleaning up runs. make passes a SIGTERM on to its command, so
+    that one comes twice, and a second KeyboardInterrupt raised in a finally
+    block would leave the processes it was stopping running."""
+    for number in STOPS:
+        signal.signal(number, let_go)
+    raise KeyboardInterrupt
+
+
+def let_go(*_):
+    """A handler that does nothing. Not SIG_IGN: a process started now would
+    inherit SIG_IGN, and a Ctrl-C could not stop it."""
+
+
+# How soon, in seconds, a tool waiting on its processes sees a Ctrl-C.
+WAKE_EVERY = 0.2
+
+
+def wait_awake(process):
+    """process.wait(), in short steps. Python runs a signal's handler in the
+    main thread, between two of its own steps. A Ctrl-C that comes just as a
+    wait with no end begins, or that the system hands to another thread, is
+    seen only when that wait ends: for a chapter's endless loop, never."""
+    while True:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return process.wait(WAKE_EVERY)
+
+
+@contextlib.contextmanager
+def stopping_as_on_ctrl_c():
+    """Within the block, STOPS raise one KeyboardInterrupt (stop_as_on_ctrl_c).
+    The commands started by the tools run in sessions of their own, out of
+    reach of all three: the tool must stop them itself, in full. Signals go
+    to the main thread only: elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, stop_as_on_ctrl_c) for number in STOPS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def fresh_repo(destination, solved=True):

@@ -19,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ import textwrap
 import threading
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +34,16 @@ import pytest
 
 from tools import luigid
 from tools.blanks import PLACEHOLDER, answers, open_todos
-from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, find, stop_group
+from tools.chapters import (
+    CHAPTERS,
+    EXERCISES,
+    ROOT,
+    SOLUTIONS,
+    WAKE_EVERY,
+    find,
+    stop_group,
+    stopping_as_on_ctrl_c,
+)
 
 # Seconds that one chapter's quick tests may take. The slowest chapter,
 # Visualization, takes about 3 s on a 2-core machine: ten times that leaves
@@ -476,27 +484,6 @@ def cut_short(chapter, shown, text, records, timed_out, returncode, output, time
 # The report -----------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def terminate_as_ctrl_c():
-    """In the main thread, take a SIGTERM (e.g. `make watch` stopping this
-    process) for a Ctrl-C, so that the tests started here are stopped too:
-    they run in sessions of their own, out of reach of either signal."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(*_):
-        raise KeyboardInterrupt
-
-    signals = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]  # HUP: a closed terminal
-    previous = {number: signal.signal(number, interrupt) for number in signals}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-
-
 def failing_blanks(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
     """The blanks of a chapter that are open or fail, for `make hint` and
     `make watch`: {blank number: one plain message}, in blank order, empty
@@ -511,7 +498,7 @@ def failing_blanks(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
     the chapter folder, as `make check CHAPTER=...`."""
     if not hasattr(chapter, "tests"):
         chapter = find(str(chapter))
-    with terminate_as_ctrl_c():
+    with stopping_as_on_ctrl_c():
         return dict(sorted(check(chapter, Path(tree), time_limit).problems.items()))
 
 
@@ -586,6 +573,15 @@ def what_next(chapter, tree):
     return "That was the last chapter: all done! `make check` checks every chapter once more."
 
 
+def in_turn(futures):
+    """Each future's result, in order, waiting in short steps (see
+    tools.chapters.wait_awake: a wait with no end could miss a Ctrl-C)."""
+    for future in futures:
+        while not wait([future], timeout=WAKE_EVERY).done:
+            pass
+        yield future.result()
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--record"]:
@@ -600,11 +596,11 @@ def main(argv=None):
     chapters = [find(args.chapter)] if args.chapter else CHAPTERS
     tree = Path(args.tree).resolve()
     limit = int(args.time_limit) if args.time_limit == int(args.time_limit) else args.time_limit
-    with terminate_as_ctrl_c():
+    with stopping_as_on_ctrl_c():
         pool = ThreadPoolExecutor(PARALLEL)
         try:
-            outcomes = pool.map(lambda chapter: check(chapter, tree, limit), chapters)
-            return report(outcomes, tree, checked_all=not args.chapter)
+            futures = [pool.submit(check, chapter, tree, limit) for chapter in chapters]
+            return report(in_turn(futures), tree, checked_all=not args.chapter)
         except KeyboardInterrupt:  # the tests run in sessions of their own: stop them here
             STOP.set()
             print("\nStopped.", file=sys.stderr)

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from tools import luigid
-from tools.chapters import CHAPTERS, SOLUTIONS, command_env, stop_group
+from tools.chapters import CHAPTERS, SOLUTIONS, STOPS, command_env, stop_as_on_ctrl_c, stop_group, wait_awake
 
 
 @contextlib.contextmanager
@@ -82,23 +82,19 @@ def run(command, folder, env):
     SIGTERM, not SIGINT: luigi's processes then end without a traceback each."""
     process = subprocess.Popen(command, shell=True, cwd=folder, env=env, start_new_session=True)
     try:
-        return process.wait()
+        return wait_awake(process)
     finally:
         stop_group(process, first=signal.SIGTERM)
-
-
-def stop_cleanly(*_):
-    """SIGTERM or SIGHUP (a closed terminal): stop as on Ctrl-C, so that the luigid
-    this run started and its scratch folder go too."""
-    raise KeyboardInterrupt
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="chapter 6's tasks take 0.04 s each, not 2 s")
     args = parser.parse_args(argv)
-    for number in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(number, stop_cleanly)
+    # SIGTERM and SIGHUP (a closed terminal) stop it as Ctrl-C does, so that the
+    # luigids this run started, and its scratch folder, go too.
+    for number in STOPS:
+        signal.signal(number, stop_as_on_ctrl_c)
     failed = []
     with tempfile.TemporaryDirectory(prefix="luigi-workshop-") as scratch:
         for chapter in CHAPTERS:

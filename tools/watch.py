@@ -9,14 +9,16 @@ blank (`make hint` shows more). Ctrl-C stops it.
 import argparse
 import contextlib
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import watchfiles
 
-from tools.chapters import CHAPTERS, EXERCISES
+from tools.chapters import CHAPTERS, EXERCISES, STOPS, WAKE_EVERY, stop_as_on_ctrl_c, wait_awake
 
 POLL_EVERY_MS = 300
 WAKE_EVERY_MS = 250
@@ -50,24 +52,48 @@ def run(args):
     return subprocess.Popen([sys.executable, "-m", *args], stdout=subprocess.PIPE, text=True, start_new_session=True)
 
 
-STOPS = (signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
-
-
 @contextlib.contextmanager
 def ctrl_c_held_back():
-    """Hold a Ctrl-C (or SIGTERM, SIGHUP) back until the block ends. One that
-    comes while subprocess starts a process, or while the watcher stops its
-    processes (make passes a SIGTERM on: it may come twice), would leave a
-    process running, unknown to the watcher."""
-    pressed = []
-    previous = {number: signal.signal(number, lambda *_: pressed.append(True)) for number in STOPS}
+    """Hold a Ctrl-C (or SIGTERM, SIGHUP) back until the block ends, then let
+    the handler in place take it. One that came while subprocess starts a
+    process, or while the watcher stops its processes, would leave a process
+    running, unknown to the watcher."""
+    held = []
+    previous = {number: signal.signal(number, lambda number, _: held.append(number)) for number in STOPS}
     try:
         yield
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-    if pressed:
-        raise KeyboardInterrupt
+    if held:
+        signal.raise_signal(held[0])
+
+
+def lines_of(process):
+    """The lines that process prints, as they come, then its end. A thread
+    reads them, and the main thread waits for each in short steps (see
+    tools.chapters.wait_awake: a wait with no end could miss a Ctrl-C)."""
+    lines = queue.Queue()
+
+    def read():
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+
+    def in_turn():
+        while True:
+            try:
+                line = lines.get(timeout=WAKE_EVERY)
+            except queue.Empty:
+                continue
+            if line is None:
+                wait_awake(process)
+                return
+            yield line
+
+    return in_turn()
 
 
 def check_and_hint(tree):
@@ -79,12 +105,11 @@ def check_and_hint(tree):
         with ctrl_c_held_back():
             started.append(run(["tools.check", "--tree", str(tree)]))
             started.append(run(["tools.hint", "--first", "--tree", str(tree)]))
-        check, hint = started
-        for line in check.stdout:
+        table, hint = map(lines_of, started)  # read at once: the hint must not wait for the pipe
+        for line in table:
             print(line, end="", flush=True)
-        check.wait()
         print()
-        print(hint.communicate()[0], end="", flush=True)
+        print("".join(hint), end="", flush=True)
     finally:
         with ctrl_c_held_back():
             for process in started:
@@ -93,14 +118,10 @@ def check_and_hint(tree):
                     process.wait()
 
 
-def stop_as_on_ctrl_c(*_):
-    """SIGTERM, or SIGHUP (a closed terminal): stop as on Ctrl-C, so that the
-    check running in a session of its own is stopped too."""
-    raise KeyboardInterrupt
-
-
 def main(argv=None):
-    for number in STOPS[1:]:
+    # SIGTERM and SIGHUP (a closed terminal) stop it as Ctrl-C does, so that the
+    # check running in a session of its own is stopped too.
+    for number in STOPS:
         signal.signal(number, stop_as_on_ctrl_c)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", default=str(EXERCISES), help="folder with the chapter folders (default: the repo)")
