@@ -43,7 +43,9 @@ def test_todo2_documented_command_runs_hello(chapter):
     command = chapter.chapter.command
     assert result.returncode == 0, f"`{command}` failed:\n{result.stdout}"
     # What Hello prints is TODO 1's to check: this one checks that luigi ran it.
-    assert "* 1 ran successfully:\n    - 1 Hello()" in result.stdout, f"`{command}` should run Hello:\n{result.stdout}"
+    assert "* 1 ran successfully:\n    - 1 Hello()" in result.stdout, (
+        f"`{command}` should run Hello, and luigi's summary say so{printed(result.stdout.splitlines())}"
+    )
     assert NO_OUTPUT in result.stdout, f"`{command}` should show luigi's warning {show(NO_OUTPUT)}"
 
 

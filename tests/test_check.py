@@ -169,6 +169,40 @@ def test_a_call_outside_the_main_guard_is_named(repo, sh):
 
 
 @pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("luigi.py", "the luigi package"),
+        ("luigi/__init__.py", "the luigi package"),
+        ("random.py", "the module random, which main.py imports (or luigi does)"),
+    ],
+)
+def test_a_file_with_the_name_of_a_module_is_named(repo, sh, name, what):
+    """A scratch luigi.py (or random.py) next to main.py: `import luigi` imports
+    it, and every TODO seems to fail. Say which file, and what to do."""
+    plant(repo, BASICS, text=solution(BASICS))
+    planted = BASICS.folder(repo) / name
+    planted.parent.mkdir(exist_ok=True)
+    planted.write_text("notes = 'trying things out'\n")
+    shown = "Basics/luigi/" if name.endswith("__init__.py") else f"Basics/{name}"
+    result = sh("make check CHAPTER=Basics", repo)
+    assert result.returncode != 0
+    assert f"{shown} has the name of {what}, so Python imports it instead" in result.stdout, result.stdout
+    assert "(a file hides a module)" in result.stdout and "TODO" not in result.stdout, result.stdout
+    assert f"Rename {shown.rstrip('/')}, then run: make check CHAPTER=Basics" in result.stdout
+
+
+def test_a_file_of_the_attendees_that_hides_nothing_is_left_out_of_it(repo, sh):
+    plant(repo, BASICS, text=solution(BASICS))
+    for name in ("notes.py", "test.py"):  # test is a module of Python's own, which nothing here imports
+        (BASICS.folder(repo) / name).write_text("import luigi  # trying things out\n")
+    result = sh("make check CHAPTER=Basics", repo)
+    assert result.returncode == 0 and "1 of 1 chapter done." in result.stdout, result.stdout
+    plant(repo, BASICS, 'print("Hello World")', 'print("Hello Word")')
+    result = sh("make check CHAPTER=Basics", repo)
+    assert "TODO 1:" in result.stdout and "has the name of" not in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize(
     ("how", "message"),
     [
         ("empty", "Basics/main.py is empty. `make reset CHAPTER=Basics` brings back the exercise"),

@@ -13,6 +13,7 @@ Other tools (`make hint`, `make watch`) call failing_blanks(chapter).
 """
 
 import argparse
+import ast
 import contextlib
 import datetime
 import json
@@ -442,6 +443,9 @@ def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
             outcome.problems.setdefault(failure["blank"], failure["message"])
             if failure["import_"] and not outcome.stopped:
                 outcome.stopped = "fails when imported"
+    hider, hidden = hiding(chapter.folder(tree), text) if set(outcome.problems) - set(opened) else (None, None)
+    if hider:  # named in the last line: "Fix Basics/luigi.py, then run: ..."
+        outcome.source, outcome.problems, outcome.stopped = hider, {0: hidden}, "a file hides a module"
     if opened and not outcome.stopped:
         # What fails outside the blanks most likely follows from the open ones: say only what is open.
         outcome.problems.pop(0, None)
@@ -450,6 +454,51 @@ def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
         outcome.stopped = "did not finish" if timed_out else "stopped early"
         outcome.problems[0] = cut_short(chapter, shown, text, records, timed_out, returncode, output, time_limit)
     return outcome
+
+
+IMPORTED = """
+import importlib, sys
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+print(" ".join(sorted({module.partition(".")[0] for module in sys.modules})))
+"""
+
+
+def hiding(folder, text):
+    """A file (or package folder) next to main.py with the name of a module
+    that main.py imports, directly or through luigi (luigi.py, random.py...):
+    Python looks in main.py's folder first, and imports that file instead.
+    Called only for a chapter that fails, and quick unless such a file is there."""
+    names = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix == ".py" and path.name != "main.py" or (path / "__init__.py").is_file():
+            names[path.stem if path.suffix == ".py" else path.name] = path
+    if not names:
+        return None, None
+    imports = {"luigi"}
+    with contextlib.suppress(SyntaxError):
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Import):
+                imports.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imports.add(node.module)
+    # In an empty folder, with -I: no file of the attendee's hides anything there.
+    with tempfile.TemporaryDirectory() as empty:
+        listed = subprocess.run(
+            [sys.executable, "-I", "-c", IMPORTED, *sorted(imports)], cwd=empty, capture_output=True, text=True
+        )
+    for name in sorted(set(names) & set(listed.stdout.split())):
+        path = names[name]
+        what = "the luigi package" if name == "luigi" else f"the module {name}, which main.py imports (or luigi does)"
+        shown = f"{relative(path)}{'/' if path.is_dir() else ''}"
+        return path, (
+            f"{shown} has the name of {what}, so Python imports it instead (it looks in\n"
+            f"    main.py's folder first). Rename it, e.g. to my_{path.name}, and check again."
+        )
+    return None, None
 
 
 def cut_short(chapter, shown, text, records, timed_out, returncode, output, time_limit):
@@ -543,7 +592,7 @@ def report(outcomes, tree, checked_all):
     total = len(CHAPTERS) if checked_all else 1
     print(f"\n{done} of {total} chapter{'s' if total != 1 else ''} done.")
     if first_open:
-        verb = "Fill in" if first_open.todos else "Fix"
+        verb = "Rename" if first_open.stopped == "a file hides a module" else "Fill in" if first_open.todos else "Fix"
         print(f"{verb} {relative(first_open.source)}, then run: make check CHAPTER={first_open.chapter.name}")
         return 1
     if checked_all:
