@@ -105,6 +105,24 @@ def sh(tmp_path):
 
 
 @pytest.fixture
+def immutable():
+    """Make files that nobody may change or remove, not even root (chattr +i):
+    how a file written with sudo looks to an attendee. The flag goes again
+    after the test, so that its folder can be removed."""
+    made = []
+
+    def make(path):
+        done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"chattr +i does not work here: {done.stderr.strip()}")
+        made.append(path)
+
+    yield make
+    for path in made:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+@pytest.fixture
 def repo(tmp_path, sh):
     """A fresh clone: the exercises with their blanks, committed to git."""
     path = fresh_repo(tmp_path / "repo", solved=False)

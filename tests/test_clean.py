@@ -283,3 +283,16 @@ def test_clean_names_a_folder_that_is_not_a_chapter(tmp_path):
         cwd=Path(__file__).parent.parent,
     )
     assert result.returncode != 0 and "is not a chapter folder of this repo" in result.stderr
+
+
+def test_what_clean_cannot_remove_is_named_and_the_rest_goes(repo, sh, immutable):
+    folder = repo / "CreateOutput"
+    stuck, leftover = folder / "hello_world.txt", folder / "hello_world.txt-luigi-tmp-1234567890"
+    stuck.write_text("Hello World\n")
+    leftover.write_text("Hello")
+    immutable(stuck)
+    result = sh("make clean", repo)
+    assert result.returncode != 0
+    assert "could not remove CreateOutput/hello_world.txt: Operation not permitted" in result.stdout, result.stdout
+    assert "1 could not be removed" in result.stdout and "Traceback" not in result.stdout, result.stdout
+    assert stuck.exists() and not leftover.exists(), "the rest is removed all the same"

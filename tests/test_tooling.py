@@ -198,6 +198,34 @@ def test_reset_works_without_git(repo, sh):
     assert len(list(repo.glob("*/main.py.saved-*"))) == 1
 
 
+def test_reset_that_cannot_write_says_so_and_loses_nothing(repo, sh, immutable):
+    main = repo / "Basics" / "main.py"
+    mine = main.read_text().replace("# TODO 1", "print('mine')  # TODO 1")
+    main.write_text(mine)
+    immutable(repo / "Basics")  # no new file in it: the save fails, so nothing changes
+    result = sh("make reset CHAPTER=Basics", repo)
+    assert result.returncode != 0 and "Traceback" not in result.stdout, result.stdout
+    assert (
+        "error: cannot save your version of Basics/main.py beside it: Operation not permitted. Nothing was changed."
+        in result.stdout
+    ), result.stdout
+    assert main.read_text() == mine and not list(main.parent.glob("main.py.saved-*"))
+
+
+def test_reset_that_cannot_write_main_py_keeps_the_saved_version(repo, sh, immutable):
+    main = repo / "Basics" / "main.py"
+    mine = main.read_text().replace("# TODO 1", "print('mine')  # TODO 1")
+    main.write_text(mine)
+    immutable(main)
+    result = sh("make reset CHAPTER=Basics", repo)
+    assert result.returncode != 0 and "Traceback" not in result.stdout, result.stdout
+    assert "error: cannot write Basics/main.py: Operation not permitted (your version is saved beside it)." in (
+        result.stdout
+    ), result.stdout
+    [saved] = main.parent.glob("main.py.saved-*")
+    assert saved.read_text() == mine and main.read_text() == mine
+
+
 def test_reset_all_puts_every_chapter_back(repo, sh):
     blanks = {c.name: (c.folder(repo) / "main.py").read_text() for c in CHAPTERS}
     first_hints = f"make hint CHAPTER={CHAPTERS[0].name}"

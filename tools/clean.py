@@ -40,14 +40,25 @@ def chapter_leftovers(chapter, folder):
     return found
 
 
+FAILED = []  # what could not be removed, and why
+
+
+def shown(path):
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+
+
 def remove(path):
-    """Remove a file or folder; returns how to show it (a folder with a trailing /)."""
-    shown = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-        return shown + "/"
-    path.unlink()
-    return shown
+    """Remove a file or folder; returns how to show it (a folder with a trailing
+    /), or None when it (or something in it) could not be removed."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+            return shown(path) + "/"
+        path.unlink()
+        return shown(path)
+    except OSError as error:  # e.g. written with sudo, by another user
+        FAILED.append(f"{shown(Path(error.filename or path))}: {error.strerror or error}")
+        return None
 
 
 def clean_chapter(chapter, folder):
@@ -57,7 +68,7 @@ def clean_chapter(chapter, folder):
         path = folder / relative
         if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
             removed.append(remove(path))
-    return removed
+    return [path for path in removed if path]
 
 
 def clean_repo():
@@ -69,8 +80,8 @@ def clean_repo():
                 removed += clean_chapter(chapter, chapter.folder(tree))
     caches = [path for code in CODE for path in sorted((ROOT / code).rglob("__pycache__"))]
     for path in [*(ROOT / name for name in SCRATCH), *caches]:
-        if path.exists() or path.is_symlink():
-            removed.append(remove(path))
+        if (path.exists() or path.is_symlink()) and (gone := remove(path)):
+            removed.append(gone)
     return removed
 
 
@@ -93,6 +104,15 @@ def main(argv):
         removed = clean_repo()
     for shown in removed:
         print(f"removed {shown}")
+    if FAILED:
+        for failure in FAILED:
+            print(f"could not remove {failure}", file=sys.stderr)
+        print(
+            f"Removed {len(removed)} generated files and folders; {len(FAILED)} could not be removed. Files written\n"
+            "by another user (e.g. a command run with sudo) can only be removed by that user.",
+            file=sys.stderr,
+        )
+        return 1
     print(f"Removed {len(removed)} generated files and folders." if removed else "Nothing to remove.")
     return 0
 

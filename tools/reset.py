@@ -48,24 +48,49 @@ def reset(chapter):
     if exercise.is_dir() and not exercise.is_symlink():
         raise SystemExit(f"error: {relative} is a folder, not a file: rename it, then run make reset again.")
     blank = published(chapter)
-    current = exercise.read_bytes() if exercise.exists() else None
+    try:
+        current = exercise.read_bytes() if exercise.exists() else None
+    except OSError as error:
+        raise SystemExit(f"error: cannot read {relative}: {error.strerror}. Nothing was changed.") from None
     # Line endings aside: a checkout with CRLF line endings is still the published exercise.
     hint.forget(chapter)
     if current is not None and current.replace(b"\r\n", b"\n") == blank:
         print(f"{relative} is already blank: nothing to do.")
         return
     if current is not None:
-        stamp = datetime.now().strftime("%Y-%m-%d-%H%M%S")
-        saved, n = exercise.with_name(f"main.py.saved-{stamp}"), 1
-        while saved.exists():
+        saved = save(current, exercise, relative)
+        print(f"Saved your version as {saved.relative_to(ROOT)}")
+    try:
+        if exercise.is_symlink():  # replace the link itself: never write into the file it points to
+            exercise.unlink()
+        exercise.write_bytes(blank)
+    except OSError as error:
+        kept = "your version is saved beside it" if current is not None else "it was missing"
+        raise SystemExit(f"error: cannot write {relative}: {error.strerror} ({kept}).") from None
+    print(f"{relative} is back to its blanks.")
+
+
+def save(current, exercise, relative):
+    """Save the attendee's version beside the exercise, as a new file: an
+    earlier save is never overwritten, and a save cut short is removed."""
+    stamp = datetime.now().strftime("%Y-%m-%d-%H%M%S")
+    saved, n = exercise.with_name(f"main.py.saved-{stamp}"), 1
+    while True:
+        try:
+            with open(saved, "xb") as file:
+                try:
+                    file.write(current)
+                except OSError:
+                    saved.unlink()
+                    raise
+            return saved
+        except FileExistsError:
             n += 1
             saved = exercise.with_name(f"main.py.saved-{stamp}-{n}")
-        saved.write_bytes(current)
-        print(f"Saved your version as {saved.relative_to(ROOT)}")
-    if exercise.is_symlink():  # replace the link itself: never write into the file it points to
-        exercise.unlink()
-    exercise.write_bytes(blank)
-    print(f"{relative} is back to its blanks.")
+        except OSError as error:
+            raise SystemExit(
+                f"error: cannot save your version of {relative} beside it: {error.strerror}. Nothing was changed."
+            ) from None
 
 
 if __name__ == "__main__":
