@@ -229,6 +229,17 @@ def test_os_exit_in_run_does_not_pass(repo, sh):
     assert f"Basics/main.py:{line + 1} ends Python at once (os._exit)" in result.stdout, result.stdout
 
 
+def test_keyboard_interrupt_raised_in_run_does_not_pass(repo, sh):
+    """pytest takes a KeyboardInterrupt for a Ctrl-C and ends early, but as if
+    it had finished: without a word, the chapter passed."""
+    line = plant(repo, BASICS, 'print("Hello World")', 'print("Hello World")\n        raise KeyboardInterrupt') + 1
+    result = sh("make check CHAPTER=Basics", repo)
+    assert result.returncode != 0, result.stdout
+    assert "0 of 1 chapter done." in result.stdout and "(stopped early)" in result.stdout
+    assert f"Basics/main.py:{line}, in run(), raises KeyboardInterrupt:" in result.stdout, result.stdout
+    assert "That stops Python as a Ctrl-C does, so the checks stopped (while checking TODO 1)." in result.stdout
+
+
 def test_a_syntax_error_shows_its_line_and_python_s_message(repo, sh):
     line = plant(repo, BASICS, 'print("Hello World")', 'print("Hello World"')
     source = (BASICS.folder(repo) / "main.py").read_text()

@@ -450,7 +450,10 @@ def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
         # What fails outside the blanks most likely follows from the open ones: say only what is open.
         outcome.problems.pop(0, None)
     outcome.problems.update(opened)
-    if timed_out or not any(r["event"] == "finished" for r in records):
+    # A KeyboardInterrupt that neither the time limit nor a Ctrl-C of the attendee's
+    # sent ends pytest early, but as if it had finished: main.py raised it.
+    raised = any(r["event"] == "stopped" for r in records) and not STOP.is_set()
+    if timed_out or raised or not any(r["event"] == "finished" for r in records):
         outcome.stopped = "did not finish" if timed_out else "stopped early"
         outcome.problems[0] = cut_short(chapter, shown, text, records, timed_out, returncode, output, time_limit)
     return outcome
@@ -508,13 +511,19 @@ def cut_short(chapter, shown, text, records, timed_out, returncode, output, time
         number = TEST_BLANK.match(started[-1])
         test = started[-1].removeprefix("test_").replace("_", " ")
         during = f" (while checking TODO {number.group(1)})" if number else f" (while checking: {test})"
+    stopped = [r for r in records if r["event"] == "stopped"]
     if timed_out:
-        stopped = [r for r in records if r["event"] == "stopped"]
         where = f"\n    It was at {stopped[-1]['where']}:\n        {stopped[-1]['source']}" if stopped else ""
         return (
             f"{shown} did not finish within {time_limit} s{during}.{where}\n"
             "    That usually means a loop that never ends, in run() or at the top level of the file (which runs\n"
             "    when the file is imported), or a call that waits a long time, like time.sleep()."
+        )
+    if stopped:  # and not by the time limit: main.py raised KeyboardInterrupt itself
+        return (
+            f"{stopped[-1]['where']}, raises KeyboardInterrupt:\n        {stopped[-1]['source']}\n"
+            f"    That stops Python as a Ctrl-C does, so the checks stopped{during}.\n"
+            '    A task that fails raises an ordinary exception instead, e.g. RuntimeError("what went wrong").'
         )
     exits = [n for n, line in enumerate(text.splitlines(), 1) if re.search(r"\b_exit\(", line)]
     if exits:
