@@ -219,6 +219,20 @@ def test_an_empty_or_deleted_main_py_is_named(repo, sh, how, message):
         assert "Traceback" not in result.stdout and "DID NOT WARN" not in result.stdout
 
 
+def test_a_process_that_main_py_starts_in_a_session_of_its_own_is_stopped_too(repo, sh, tmp_path, processes_mentioning):
+    """Out of reach of the process group that the checker stops: found by the
+    TMPDIR that every process the tests start inherits."""
+    quiet = "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL"  # holds no pipe of the command's
+    daemon = f'subprocess.Popen(["sleep", "300"], start_new_session=True, {quiet})'
+    plant(repo, BASICS, 'print("Hello World")', f'print("Hello World")\n        {daemon}')
+    main = BASICS.folder(repo) / "main.py"
+    main.write_text("import subprocess\n" + main.read_text())
+    result = sh("make check CHAPTER=Basics", repo)
+    assert "1 of 1 chapter done." in result.stdout, result.stdout
+    left = [command for command in processes_mentioning(str(tmp_path)) if command.startswith("sleep")]
+    assert left == [], "the checker should stop what main.py started"
+
+
 def test_os_exit_in_run_does_not_pass(repo, sh):
     line = plant(repo, BASICS, 'print("Hello World")', 'print("Hello World")\n        os._exit(0)') + 1
     main = BASICS.folder(repo) / "main.py"

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -412,6 +413,18 @@ def stop(process, folder):
     stop_group(process, GRACE)
     for pidfile in (folder / "tests").glob("**/luigid.pid"):
         luigid.stop(pidfile.parent)  # it runs in a session of its own
+    kill_strays(folder)
+
+
+def kill_strays(folder):
+    """Kill what the tests left running in sessions of their own, out of reach
+    of stop_group (main.py's own Popen(..., start_new_session=True), say):
+    every process they start has a TMPDIR in folder. Linux only (/proc)."""
+    mark = re.compile(rb"TMPDIR=" + re.escape(str(folder).encode()) + rb"(/.*)?")
+    for process in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):  # ended meanwhile, or not ours
+            if any(mark.fullmatch(entry) for entry in (process / "environ").read_bytes().split(b"\0")):
+                os.kill(int(process.name), signal.SIGKILL)
 
 
 def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
