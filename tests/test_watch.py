@@ -172,6 +172,9 @@ def test_watch_stopped_by_a_signal_stops_its_check_too(tmp_path, stop, processes
             time.sleep(0.1)
         os.killpg(watcher.process.pid, stop)
         watcher.process.wait(timeout=30)
+        watcher.wait_for_end()
+        assert "Stopped watching." in watcher.seen, watcher.seen
+        assert "Stopped." not in watcher.seen, "the check and the hint that it stops say nothing of it"
         deadline = time.monotonic() + check.GRACE + 15
         while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -49,7 +49,9 @@ def must_poll():
 def run(args):
     """Start a command of the workshop in a process group of its own: the
     Ctrl-C meant for `make watch` stops the watcher, which then stops it."""
-    return subprocess.Popen([sys.executable, "-m", *args], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    # Its errors, too, come through the watcher, which shows them until Ctrl-C (and then not its "Stopped.").
+    output = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+    return subprocess.Popen([sys.executable, "-m", *args], **output, start_new_session=True)
 
 
 @contextlib.contextmanager
