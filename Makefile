@@ -20,6 +20,8 @@ PORT =
 LEVEL =
 # QUICK=1 for `make run`: chapter 6's tasks take 0.04 s each instead of 2 s.
 QUICK =
+quick = $(if $(filter 1 yes true,$(QUICK)),--quick,$(if $(filter-out 0 no false,$(QUICK)),\
+	$(error QUICK=$(QUICK) means nothing here: QUICK=1 is a quick rehearsal, QUICK=0 the real pace)))
 
 .PHONY: FORCE help setup doctor run check hint watch test lint test-all clean reset console luigid luigid-stop bench images
 
@@ -43,7 +45,7 @@ doctor: $(BIN)/.installed ## check that this laptop is ready for the workshop (P
 	@$(BIN)/python -m tools.doctor --venv "$(VENV)" --python "$(PYTHON)" $(if $(PORT),--port $(PORT))
 
 run: $(BIN)/.installed ## run every chapter's solution, live, as on stage (QUICK=1: a quick rehearsal)
-	@$(BIN)/python -m tools.run_all $(if $(filter-out 0,$(QUICK)),--quick)
+	@$(BIN)/python -m tools.run_all $(quick)
 
 check: $(BIN)/.installed ## check your exercises (all, or CHAPTER=Name)
 	@$(BIN)/python -m tools.check $(CHAPTER)

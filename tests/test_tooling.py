@@ -284,6 +284,19 @@ def test_commands_run_from_the_root_leave_git_clean_and_clean_keeps_edits(repo, 
     assert len(list((repo / ".venv-keep").rglob("*.*"))) == 1
 
 
+@pytest.mark.parametrize(
+    ("quick", "flag"), [("1", "--quick"), ("yes", "--quick"), ("0", ""), ("no", ""), ("", ""), ("2", None)]
+)
+def test_quick_means_what_it_says(repo, sh, quick, flag):
+    result = sh(f"make -n run QUICK={quick}", repo)  # -n: what make would run
+    if flag is None:
+        assert result.returncode != 0
+        assert f"QUICK={quick} means nothing here: QUICK=1 is a quick rehearsal, QUICK=0 the real pace" in result.stdout
+    else:
+        assert result.returncode == 0, result.stdout
+        assert result.stdout.splitlines()[-1].split("tools.run_all")[1].strip() == flag, result.stdout
+
+
 def test_run_twice_in_a_row_on_the_luigid_of_make_luigid(repo, sh):
     """make run runs every solution. The instructor rehearses, then presents, on
     one luigid: the second run comes within luigid's cool-down of the first,
