@@ -194,7 +194,14 @@ class ChapterUnderTest:
         env = command_env(self.workdir / "tmp", self.config)
         processes = [
             subprocess.Popen(
-                command, shell=True, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+                command,
+                shell=True,
+                cwd=folder,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
             )
             for _ in range(2)
         ]
@@ -216,6 +223,7 @@ class ChapterUnderTest:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            errors="replace",  # bytes that are no UTF-8 (print is not wrong to write them) show as �
             timeout=timeout,
         )
 

@@ -243,6 +243,15 @@ def test_os_exit_in_run_does_not_pass(repo, sh):
     assert f"Basics/main.py:{line + 1} ends Python at once (os._exit)" in result.stdout, result.stdout
 
 
+def test_output_that_is_no_utf_8_is_no_fault(repo, sh):
+    """Bytes that are no UTF-8 (a Latin-1 é) failed TODO 2 with a UnicodeDecodeError of the tests' own."""
+    plant(repo, BASICS, 'print("Hello World")', 'print("Hello World")\n        sys.stdout.buffer.write(b"caf\\xe9\\n")')
+    main = BASICS.folder(repo) / "main.py"
+    main.write_text("import sys\n" + main.read_text())
+    result = sh("make check CHAPTER=Basics", repo)
+    assert result.returncode == 0 and "1 of 1 chapter done." in result.stdout, result.stdout
+
+
 def test_keyboard_interrupt_raised_in_run_does_not_pass(repo, sh):
     """pytest takes a KeyboardInterrupt for a Ctrl-C and ends early, but as if
     it had finished: without a word, the chapter passed."""
