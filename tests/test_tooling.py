@@ -425,6 +425,37 @@ def test_a_stop_that_another_thread_takes_still_stops_the_wait(tool):
     assert float(stopped.group(1)) < 5, f"{tool} should see the stop within a few tenths of a second"
 
 
+def test_a_run_stopped_while_its_luigid_starts_stops_that_luigid(repo, tmp_path, processes_mentioning):
+    """Ctrl-C right after the chapter 6 banner, while make run waits for the
+    luigid it started to answer: that luigid ran on (10 of 10 tries)."""
+    run = subprocess.Popen(
+        ["make", "run", "QUICK=1"], cwd=repo, env=command_env(tmp_path / "tmp"), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    banner = f"===== Chapter {luigid_chapter().number}: {luigid_chapter().name} ====="
+    seen = []
+    for line in run.stdout:
+        seen.append(line)
+        if line.strip() == banner:
+            deadline = time.monotonic() + 30
+            while not [c for c in processes_mentioning(str(tmp_path)) if "bin/luigid" in c]:
+                assert time.monotonic() < deadline, "make run should start a luigid for chapter 6"
+                time.sleep(0.02)
+            os.killpg(run.pid, signal.SIGINT)  # luigid started, and most likely not answering yet
+            break
+    seen += run.communicate(timeout=60)[0]
+    assert banner in "".join(seen), "".join(seen)
+    assert "Stopped: every luigid that make run started is stopped." in "".join(seen)
+    deadline = time.monotonic() + 10
+    while (left := [c for c in processes_mentioning(str(tmp_path)) if "luigid" in c]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert left == [], "the luigid that make run was starting should be stopped"
+
+
+def luigid_chapter():
+    return next(chapter for chapter in CHAPTERS if chapter.needs_luigid)
+
+
 def fake_python(folder, version):
     """An interpreter that says it is `version`: enough for the version gate."""
     path = folder / f"python{version}"

@@ -300,14 +300,17 @@ def start(folder=FOLDER, port=None, timeout=30, config=CONFIG):
             start_new_session=True,  # Ctrl-C in the terminal that started it does not stop it
         )
     started = Luigid(folder, port, process.pid, process)
-    pidfile(folder).write_text(f"{process.pid} {port}\n")
-    deadline = time.monotonic() + timeout
-    while not _answers(started.url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            started.stop()
-            tail = "\n".join(logfile(folder).read_text(errors="replace").splitlines()[-5:])
-            raise LuigidError(f"luigid did not start; the end of its log, {logfile(folder)}:\n{tail}")
-        time.sleep(0.1)
+    try:
+        pidfile(folder).write_text(f"{process.pid} {port}\n")
+        deadline = time.monotonic() + timeout
+        while not _answers(started.url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = "\n".join(logfile(folder).read_text(errors="replace").splitlines()[-5:])
+                raise LuigidError(f"luigid did not start; the end of its log, {logfile(folder)}:\n{tail}")
+            time.sleep(0.1)
+    except BaseException:  # also a Ctrl-C while it starts: it runs in a session of its own
+        started.stop()
+        raise
     return started
 
 

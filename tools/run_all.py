@@ -31,27 +31,33 @@ def scheduler_for(chapter, scratch, quick=False):
         return
     shared = luigid.running()
     scheduler = shared or luigid.start_on_free_port(Path(scratch) / f"luigid-{chapter.name}")
-    print(f"(watch it at {scheduler.url}", end="")
-    print(", the luigid of `make luigid`)" if shared else "; `make luigid` first keeps one running on port 8082)")
-    if shared:  # an earlier make run may have left tasks on it: running, or done moments ago
-        wait_for_stopped_runs(shared)
-        left, cooldown = shared.cooldown_left()
-        if left > 0:
-            print(
-                f"(waiting {left:.1f} s: luigid marked a task done {cooldown - left:.1f} s ago, and for {cooldown:g} s"
-                " after that it ignores a run that says the task is pending, [scheduler] stable_done_cooldown_secs;"
-                " this run starts with none of the outputs)"
-            )
-            sys.stdout.flush()
-            time.sleep(left)
-    if quick and chapter.quick:
-        print(f"(quick, with these settings: {' '.join(chapter.quick.split())})")
-    sys.stdout.flush()
-    try:
+    try:  # from here on, a Ctrl-C stops the luigid this run started
+        print(f"(watch it at {scheduler.url}", end="")
+        print(", the luigid of `make luigid`)" if shared else "; `make luigid` first keeps one running on port 8082)")
+        if shared:
+            wait_for_earlier_runs(shared)
+        if quick and chapter.quick:
+            print(f"(quick, with these settings: {' '.join(chapter.quick.split())})")
+        sys.stdout.flush()
         yield scheduler.client_config(Path(scratch) / f"luigi-{chapter.name}.cfg", chapter.quick if quick else "")
     finally:
         if not shared:
             scheduler.stop()
+
+
+def wait_for_earlier_runs(shared):
+    """An earlier make run may have left tasks on the luigid of make luigid:
+    running, or done moments ago."""
+    wait_for_stopped_runs(shared)
+    left, cooldown = shared.cooldown_left()
+    if left > 0:
+        print(
+            f"(waiting {left:.1f} s: luigid marked a task done {cooldown - left:.1f} s ago, and for {cooldown:g} s"
+            " after that it ignores a run that says the task is pending, [scheduler] stable_done_cooldown_secs;"
+            " this run starts with none of the outputs)"
+        )
+        sys.stdout.flush()
+        time.sleep(left)
 
 
 def wait_for_stopped_runs(scheduler, most=150):
