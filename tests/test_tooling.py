@@ -452,6 +452,40 @@ def test_a_run_stopped_while_its_luigid_starts_stops_that_luigid(repo, tmp_path,
     assert left == [], "the luigid that make run was starting should be stopped"
 
 
+def test_a_ctrl_c_while_make_luigid_starts_stops_its_luigid(repo, tmp_path, processes_mentioning):
+    started = subprocess.Popen(
+        ["make", "luigid", f"PORT={luigid.free_port()}"], cwd=repo, env=command_env(tmp_path / "tmp"),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not [c for c in processes_mentioning(str(repo)) if "bin/luigid" in c]:
+            assert time.monotonic() < deadline and started.poll() is None, started.stdout.read()
+            time.sleep(0.01)
+        os.killpg(started.pid, signal.SIGINT)  # luigid started, and most likely not answering yet
+        output = started.communicate(timeout=60)[0]
+        left = [c for c in processes_mentioning(str(repo)) if "bin/luigid" in c]
+    finally:
+        luigid.stop(repo / ".luigid")
+    assert "Traceback" not in output and "Stopped." in output, output
+    assert left == [], "the luigid it was starting should be stopped"
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        ("raise KeyboardInterrupt  # a Ctrl-C while Python imports a tool", "\nStopped.\n"),
+        ('for _ in range(100_000): print("a line")  # into `| head -1`', ""),
+    ],
+    ids=["ctrl-c", "broken-pipe"],
+)
+def test_what_a_tool_does_not_catch_is_said_in_plain_words(code, said):
+    result = subprocess.run(
+        f"{sys.executable} -c 'import tools\n{code}' | head -1", shell=True, cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.stderr == said, result.stderr
+
+
 def luigid_chapter():
     return next(chapter for chapter in CHAPTERS if chapter.needs_luigid)
 

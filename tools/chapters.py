@@ -225,6 +225,27 @@ def let_go(*_):
     inherit SIG_IGN, and a Ctrl-C could not stop it."""
 
 
+@contextlib.contextmanager
+def stops_held_back():
+    """Hold a Ctrl-C (or SIGTERM, SIGHUP) back until the block ends, then let
+    the handler in place take it. One that came while subprocess starts a
+    process in a session of its own, or before the process is recorded as
+    ours, would leave it running, unknown to the tool. Signals go to the main
+    thread only: elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = []
+    previous = {number: signal.signal(number, lambda number, _: held.append(number)) for number in STOPS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if held:
+        signal.raise_signal(held[0])
+
+
 # How soon, in seconds, a tool waiting on its processes sees a Ctrl-C.
 WAKE_EVERY = 0.2
 

@@ -39,7 +39,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.chapters import ROOT
+from tools.chapters import ROOT, stopping_as_on_ctrl_c, stops_held_back
 
 FOLDER = ROOT / ".luigid"
 ADDRESS = "127.0.0.1"
@@ -289,28 +289,32 @@ def start(folder=FOLDER, port=None, timeout=30, config=CONFIG):
     folder.mkdir(parents=True, exist_ok=True)
     luigid = Path(sys.executable).with_name("luigid")
     command = [str(luigid), "--address", ADDRESS, "--port", str(port), "--state-path", str(state_path(folder))]
-    with open(logfile(folder), "ab") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=folder,
-            env=environment(config),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C in the terminal that started it does not stop it
-        )
-    started = Luigid(folder, port, process.pid, process)
-    try:
-        pidfile(folder).write_text(f"{process.pid} {port}\n")
-        deadline = time.monotonic() + timeout
-        while not _answers(started.url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = "\n".join(logfile(folder).read_text(errors="replace").splitlines()[-5:])
-                raise LuigidError(f"luigid did not start; the end of its log, {logfile(folder)}:\n{tail}")
-            time.sleep(0.1)
-    except BaseException:  # also a Ctrl-C while it starts: it runs in a session of its own
-        started.stop()
-        raise
+    # Any stop while it starts (SIGTERM and SIGHUP too) stops it: it runs in a session of its own.
+    with stopping_as_on_ctrl_c():
+        started = None
+        try:
+            with stops_held_back(), open(logfile(folder), "ab") as log:  # until `started` is known
+                process = subprocess.Popen(
+                    command,
+                    cwd=folder,
+                    env=environment(config),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # Ctrl-C in the terminal that started it does not stop it
+                )
+                started = Luigid(folder, port, process.pid, process)
+            pidfile(folder).write_text(f"{process.pid} {port}\n")
+            deadline = time.monotonic() + timeout
+            while not _answers(started.url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    tail = "\n".join(logfile(folder).read_text(errors="replace").splitlines()[-5:])
+                    raise LuigidError(f"luigid did not start; the end of its log, {logfile(folder)}:\n{tail}")
+                time.sleep(0.1)
+        except BaseException:
+            if started:
+                started.stop()
+            raise
     return started
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import watchfiles
 
-from tools.chapters import CHAPTERS, EXERCISES, STOPS, WAKE_EVERY, stop_as_on_ctrl_c, wait_awake
+from tools.chapters import CHAPTERS, EXERCISES, STOPS, WAKE_EVERY, stop_as_on_ctrl_c, stops_held_back, wait_awake
 
 POLL_EVERY_MS = 300
 WAKE_EVERY_MS = 250
@@ -54,23 +54,6 @@ def run(args):
     return subprocess.Popen([sys.executable, "-m", *args], **output, start_new_session=True)
 
 
-@contextlib.contextmanager
-def ctrl_c_held_back():
-    """Hold a Ctrl-C (or SIGTERM, SIGHUP) back until the block ends, then let
-    the handler in place take it. One that came while subprocess starts a
-    process, or while the watcher stops its processes, would leave a process
-    running, unknown to the watcher."""
-    held = []
-    previous = {number: signal.signal(number, lambda number, _: held.append(number)) for number in STOPS}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-    if held:
-        signal.raise_signal(held[0])
-
-
 def lines_of(process):
     """The lines that process prints, as they come, then its end. A thread
     reads them, and the main thread waits for each in short steps (see
@@ -104,7 +87,7 @@ def check_and_hint(tree):
     too) is ready when the table is."""
     started = []
     try:
-        with ctrl_c_held_back():
+        with stops_held_back():
             started.append(run(["tools.check", "--tree", str(tree)]))
             started.append(run(["tools.hint", "--first", "--tree", str(tree)]))
         table, hint = map(lines_of, started)  # read at once: the hint must not wait for the pipe
@@ -113,7 +96,7 @@ def check_and_hint(tree):
         print()
         print("".join(hint), end="", flush=True)
     finally:
-        with ctrl_c_held_back():
+        with stops_held_back():
             for process in started:
                 if process.poll() is None:
                     process.terminate()
