@@ -4,6 +4,7 @@ break it; and what the checker says, in the attendee's terms. Each test
 plants the situation in a fresh copy of the repo (a git checkout of its own:
 the `repo` fixture of conftest.py) and runs the checker the way a user does."""
 
+import os
 import re
 import shutil
 import signal
@@ -231,6 +232,16 @@ def test_a_process_that_main_py_starts_in_a_session_of_its_own_is_stopped_too(re
     assert "1 of 1 chapter done." in result.stdout, result.stdout
     left = [command for command in processes_mentioning(str(tmp_path)) if command.startswith("sleep")]
     assert left == [], "the checker should stop what main.py started"
+
+
+def test_a_link_to_nothing_or_a_pipe_in_the_chapter_folder_is_left_out(repo, sh):
+    """Emacs marks a buffer with unsaved changes with .#main.py, a link to a
+    file that does not exist; the check could not copy the folder."""
+    plant(repo, BASICS, text=solution(BASICS))
+    (BASICS.folder(repo) / ".#main.py").symlink_to("attendee@laptop.4242:1764300000")
+    os.mkfifo(BASICS.folder(repo) / "pipe")
+    result = sh("make check CHAPTER=Basics", repo)
+    assert result.returncode == 0 and "1 of 1 chapter done." in result.stdout, result.stdout
 
 
 def test_os_exit_in_run_does_not_pass(repo, sh):

@@ -91,8 +91,10 @@ class Chapter:
             here = Path(folder).relative_to(source)
             linked_folder = [n for n in names if (Path(folder) / n).is_symlink() and (Path(folder) / n).is_dir()]
             generated = [n for n in names if n == "__pycache__" or self.generated(here / n) or LUIGI_TMP.fullmatch(n)]
+            # Neither file nor folder: a link to nothing (such as Emacs's lock file .#main.py), a named pipe.
+            odd = [n for n in names if not (Path(folder) / n).is_file() and not (Path(folder) / n).is_dir()]
             # A link to a folder is left out: a link to .. would copy the repo into itself, again and again.
-            return generated + linked_folder
+            return generated + linked_folder + odd
 
         shutil.copytree(source, destination, ignore=left_behind)
         for folder in self.output_folders():  # copied, but holding no output now

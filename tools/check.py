@@ -446,10 +446,9 @@ def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
             chapter.copy(tree, folder / "tree" / chapter.name)
         except OSError as error:  # shutil.Error lists (source, copy, why) for each file
             source, _, why = error.args[0][0] if isinstance(error, shutil.Error) else (error.filename, 0, error)
-            if source and Path(source).is_symlink() and not Path(source).exists():
-                why = "it is a link to a file that does not exist"
             outcome.problems = {0: f"cannot copy {relative(source or chapter.folder(tree))}: {why}"}
             outcome.stopped = "cannot copy it"
+            outcome.source = Path(source or chapter.folder(tree))  # named in the last line: "Fix ..."
             return outcome
         records, timed_out, returncode, output = run_tests(chapter, folder / "tree", folder, shown, time_limit)
         for failure in (r for r in records if r["event"] == "failed"):
