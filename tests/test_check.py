@@ -244,6 +244,20 @@ def test_a_link_to_nothing_or_a_pipe_in_the_chapter_folder_is_left_out(repo, sh)
     assert result.returncode == 0 and "1 of 1 chapter done." in result.stdout, result.stdout
 
 
+def test_wordcount_is_judged_on_its_week_whatever_else_data_holds(repo, sh):
+    """The next day's text (which chapter 5's try-next asks for), notes, a
+    Finder copy: a correct WordCount failed TODO 3, since the tests counted
+    every *.txt in data/."""
+    wordcount = find("WordCount")
+    plant(repo, wordcount, text=solution(wordcount))
+    data = wordcount.folder(repo) / "data"
+    (data / "2026-11-09.txt").write_text("hello world\n")
+    (data / "notes.txt").write_text("words I saw\n")
+    shutil.copy(data / "2026-11-03.txt", data / "2026-11-03 copy.txt")
+    result = sh("make check CHAPTER=WordCount", repo)
+    assert result.returncode == 0 and "1 of 1 chapter done." in result.stdout, result.stdout
+
+
 def test_os_exit_in_run_does_not_pass(repo, sh):
     line = plant(repo, BASICS, 'print("Hello World")', 'print("Hello World")\n        os._exit(0)') + 1
     main = BASICS.folder(repo) / "main.py"
