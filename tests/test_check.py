@@ -277,6 +277,18 @@ def test_output_that_is_no_utf_8_is_no_fault(repo, sh):
     assert result.returncode == 0 and "1 of 1 chapter done." in result.stdout, result.stdout
 
 
+def test_printed_junk_reaches_the_report_without_control_characters(repo, sh):
+    junk = 'sys.stdout.buffer.write(bytes(range(256)) * 8); print("Hello Word")'
+    plant(repo, BASICS, 'print("Hello World")', junk)
+    main = BASICS.folder(repo) / "main.py"
+    main.write_text("import sys\n" + main.read_text())
+    result = subprocess.run(
+        "make check CHAPTER=Basics", shell=True, cwd=repo, env=command_env(repo.parent / "tmp"), capture_output=True
+    )
+    assert b"TODO 1:" in result.stdout, result.stdout
+    assert not re.search(rb"[\x00-\x08\x0b-\x1f\x7f]", result.stdout), "no control character (ESC...) from main.py"
+
+
 def test_keyboard_interrupt_raised_in_run_does_not_pass(repo, sh):
     """pytest takes a KeyboardInterrupt for a Ctrl-C and ends early, but as if
     it had finished: without a word, the chapter passed."""

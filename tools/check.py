@@ -101,7 +101,9 @@ def relative(path):
 
 
 def excerpt(text, head=HEAD, tail=TAIL, width=WIDTH):
-    """A long text by its first and last lines, each cut to width characters."""
+    """A long text by its first and last lines, each cut to width characters,
+    control characters shown as � (printed junk must not upset the terminal)."""
+    text = "".join(c if c.isprintable() or c in "\n\t" else "\ufffd" for c in text)
     lines = [line if len(line) <= width else line[: width - 1] + "…" for line in text.rstrip().splitlines()]
     if len(lines) > head + tail + 1:
         lines[head:-tail] = [f"... ({len(lines) - head - tail:,} more lines) ..."]
