@@ -5,6 +5,7 @@ plants the situation in a fresh copy of the repo (a git checkout of its own:
 the `repo` fixture of conftest.py) and runs the checker the way a user does."""
 
 import os
+import py_compile
 import re
 import shutil
 import signal
@@ -175,6 +176,7 @@ def test_a_call_outside_the_main_guard_is_named(repo, sh):
         ("luigi.py", "the luigi package"),
         ("luigi/__init__.py", "the luigi package"),
         ("random.py", "the module random, which main.py imports (or luigi does)"),
+        ("luigi.pyc", "the luigi package"),
     ],
 )
 def test_a_file_with_the_name_of_a_module_is_named(repo, sh, name, what):
@@ -183,7 +185,13 @@ def test_a_file_with_the_name_of_a_module_is_named(repo, sh, name, what):
     plant(repo, BASICS, text=solution(BASICS))
     planted = BASICS.folder(repo) / name
     planted.parent.mkdir(exist_ok=True)
-    planted.write_text("notes = 'trying things out'\n")
+    if name.endswith(".pyc"):  # Python imports a luigi.pyc alone, too
+        source = planted.with_name("scratch.py")
+        source.write_text("notes = 'trying things out'\n")
+        py_compile.compile(str(source), cfile=str(planted))
+        source.unlink()
+    else:
+        planted.write_text("notes = 'trying things out'\n")
     shown = "Basics/luigi/" if name.endswith("__init__.py") else f"Basics/{name}"
     result = sh("make check CHAPTER=Basics", repo)
     assert result.returncode != 0
@@ -194,7 +202,9 @@ def test_a_file_with_the_name_of_a_module_is_named(repo, sh, name, what):
 
 def test_a_file_of_the_attendees_that_hides_nothing_is_left_out_of_it(repo, sh):
     plant(repo, BASICS, text=solution(BASICS))
-    for name in ("notes.py", "test.py"):  # test is a module of Python's own, which nothing here imports
+    # test: Python's own, which nothing here imports; time (built in), os and abc (loaded as
+    # Python starts): found before main.py's folder is searched, so none of them is hidden.
+    for name in ("notes.py", "test.py", "time.py", "os.py", "abc.py"):
         (BASICS.folder(repo) / name).write_text("import luigi  # trying things out\n")
     result = sh("make check CHAPTER=Basics", repo)
     assert result.returncode == 0 and "1 of 1 chapter done." in result.stdout, result.stdout

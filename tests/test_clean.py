@@ -296,3 +296,13 @@ def test_what_clean_cannot_remove_is_named_and_the_rest_goes(repo, sh, immutable
     assert "could not remove CreateOutput/hello_world.txt: Operation not permitted" in result.stdout, result.stdout
     assert "1 could not be removed" in result.stdout and "Traceback" not in result.stdout, result.stdout
     assert stuck.exists() and not leftover.exists(), "the rest is removed all the same"
+
+
+def test_what_clean_cannot_remove_in_a_scratch_folder_is_named_by_its_path(repo, sh, immutable):
+    stuck = repo / ".console" / "sub" / "notes.txt"
+    stuck.parent.mkdir(parents=True)
+    stuck.write_text("tried in make console\n")
+    immutable(stuck)
+    result = sh("make clean", repo)
+    assert result.returncode != 0
+    assert "could not remove .console/sub/notes.txt: Operation not permitted" in result.stdout, result.stdout

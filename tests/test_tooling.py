@@ -2,6 +2,7 @@
 the Python version gate. Each runs as a user types it, in a fresh copy of the
 repo that is a git checkout of its own (using this test run's venv)."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -12,7 +13,7 @@ import time
 
 import pytest
 
-from tools import luigid
+from tools import luigid, reset
 from tools.blanks import todos
 from tools.chapters import CHAPTERS, ROOT, SOLUTIONS, command_env
 
@@ -224,6 +225,31 @@ def test_reset_that_cannot_write_main_py_keeps_the_saved_version(repo, sh, immut
     ), result.stdout
     [saved] = main.parent.glob("main.py.saved-*")
     assert saved.read_text() == mine and main.read_text() == mine
+
+
+def test_a_save_that_a_full_disk_cuts_short_is_removed(tmp_path):
+    """On a full disk the save fails only when the file is closed: it left an
+    empty main.py.saved-* while saying that nothing was changed."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        message = f"mounting a small tmpfs needs root: {mounted.stderr.decode().strip()}"
+        if os.environ.get("CI"):
+            pytest.fail(f"on CI, {message}")
+        pytest.skip(message)
+    try:
+        main = disk / "main.py"
+        main.write_text("print('mine')\n")
+        with contextlib.suppress(OSError), open(disk / "filler", "wb") as filler:
+            while True:
+                filler.write(b"x" * 4096)
+                filler.flush()
+        with pytest.raises(SystemExit, match="No space left on device. Nothing was changed."):
+            reset.save(b"x" * 4000, main, "Basics/main.py")  # small: it fails only when the file is closed
+        assert sorted(p.name for p in disk.iterdir()) == ["filler", "main.py"], "no save is left behind"
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
 
 
 def test_reset_all_puts_every_chapter_back(repo, sh):

@@ -16,6 +16,7 @@ import argparse
 import ast
 import contextlib
 import datetime
+import importlib.machinery
 import json
 import os
 import re
@@ -474,13 +475,17 @@ def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
 
 
 IMPORTED = """
-import importlib, sys
+import importlib, importlib.machinery, sys
+loaded = set(sys.modules)  # at start-up, before main.py's folder is searched: none can be hidden
 for name in sys.argv[1:]:
     try:
         importlib.import_module(name)
     except Exception:
         pass
-print(" ".join(sorted({module.partition(".")[0] for module in sys.modules})))
+found = {module.partition(".")[0] for module in set(sys.modules) - loaded}
+# Built into Python, or frozen into it: found before any folder is searched.
+found = {n for n in found if n not in sys.builtin_module_names and not importlib.machinery.FrozenImporter.find_spec(n)}
+print(" ".join(sorted(found)))
 """
 
 
@@ -490,9 +495,14 @@ def hiding(folder, text):
     Python looks in main.py's folder first, and imports that file instead.
     Called only for a chapter that fails, and quick unless such a file is there."""
     names = {}
+    suffixes = sorted(importlib.machinery.all_suffixes(), key=len, reverse=True)  # .py, .pyc, .so...
     for path in sorted(folder.iterdir()):
-        if path.suffix == ".py" and path.name != "main.py" or (path / "__init__.py").is_file():
-            names[path.stem if path.suffix == ".py" else path.name] = path
+        if (path / "__init__.py").is_file():
+            names[path.name] = path
+        for suffix in suffixes if path.is_file() else []:
+            if path.name.endswith(suffix) and path.name != "main.py":
+                names[path.name.removesuffix(suffix)] = path
+                break
     if not names:
         return None, None
     imports = {"luigi"}

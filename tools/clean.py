@@ -50,15 +50,21 @@ def shown(path):
 def remove(path):
     """Remove a file or folder; returns how to show it (a folder with a trailing
     /), or None when it (or something in it) could not be removed."""
+    before = len(FAILED)
+
+    def failed(_function, name, error):  # e.g. written with sudo, by another user
+        error = error if isinstance(error, BaseException) else error[1]  # onexc, or onerror's exc_info
+        FAILED.append(f"{shown(Path(name))}: {error.strerror or error}")
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, **{"onexc" if sys.version_info >= (3, 12) else "onerror": failed})
+        return shown(path) + "/" if len(FAILED) == before else None
     try:
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-            return shown(path) + "/"
         path.unlink()
-        return shown(path)
-    except OSError as error:  # e.g. written with sudo, by another user
-        FAILED.append(f"{shown(Path(error.filename or path))}: {error.strerror or error}")
+    except OSError as error:
+        failed(path.unlink, path, error)
         return None
+    return shown(path)
 
 
 def clean_chapter(chapter, folder):

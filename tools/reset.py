@@ -77,20 +77,24 @@ def save(current, exercise, relative):
     saved, n = exercise.with_name(f"main.py.saved-{stamp}"), 1
     while True:
         try:
-            with open(saved, "xb") as file:
-                try:
-                    file.write(current)
-                except OSError:
-                    saved.unlink()
-                    raise
-            return saved
+            file = open(saved, "xb")  # noqa: SIM115 (closed below: a full disk may fail only then)
         except FileExistsError:
             n += 1
             saved = exercise.with_name(f"main.py.saved-{stamp}-{n}")
+            continue
         except OSError as error:
             raise SystemExit(
                 f"error: cannot save your version of {relative} beside it: {error.strerror}. Nothing was changed."
             ) from None
+        try:
+            with file:
+                file.write(current)
+        except OSError as error:
+            saved.unlink(missing_ok=True)
+            raise SystemExit(
+                f"error: cannot save your version of {relative} beside it: {error.strerror}. Nothing was changed."
+            ) from None
+        return saved
 
 
 if __name__ == "__main__":

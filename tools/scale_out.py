@@ -525,6 +525,11 @@ def introduce(lab):
 
 
 def interrupted(signum, _frame):
+    """The first SIGTERM or SIGHUP stops the demo; later ones are let go (make
+    passes its SIGTERM on, so that one comes twice), so that they cannot cut
+    short the message or the teardown."""
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_IGN)  # tear down in peace
     raise Interrupted(signum)
 
 
