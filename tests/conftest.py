@@ -192,19 +192,8 @@ class ChapterUnderTest:
         CompletedProcess results, output merged."""
         folder = folder or self.copy()
         env = command_env(self.workdir / "tmp", self.config)
-        processes = [
-            subprocess.Popen(
-                command,
-                shell=True,
-                cwd=folder,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                errors="replace",
-            )
-            for _ in range(2)
-        ]
+        merged = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True, "errors": "replace"}
+        processes = [subprocess.Popen(command, shell=True, cwd=folder, env=env, **merged) for _ in range(2)]
         outputs = [process.communicate(timeout=timeout)[0] for process in processes]
         return [
             subprocess.CompletedProcess(p.args, p.returncode, out) for p, out in zip(processes, outputs, strict=True)
