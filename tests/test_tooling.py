@@ -493,8 +493,10 @@ def test_a_ctrl_c_while_make_luigid_starts_stops_its_luigid(repo, tmp_path, proc
         left = [c for c in processes_mentioning(str(repo)) if "bin/luigid" in c]
     finally:
         luigid.stop(repo / ".luigid")
-    assert "Traceback" not in output and "Stopped." in output, output
-    assert left == [], "the luigid it was starting should be stopped"
+    assert "Traceback" not in output, output
+    if "is running in the background" not in output:  # else it answered first: started, as asked
+        assert "Stopped." in output, output
+        assert left == [], "the luigid it was starting should be stopped"
 
 
 @pytest.mark.parametrize(
