@@ -459,7 +459,7 @@ def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
             if failure["import_"] and not outcome.stopped:
                 outcome.stopped = "fails when imported"
     hider, hidden = hiding(chapter.folder(tree), text) if set(outcome.problems) - set(opened) else (None, None)
-    if hider:  # named in the last line: "Fix Basics/luigi.py, then run: ..."
+    if hider:  # named in the last line: "Rename Basics/luigi.py, then run: ..."
         outcome.source, outcome.problems, outcome.stopped = hider, {0: hidden}, "a file hides a module"
     if opened and not outcome.stopped:
         # What fails outside the blanks most likely follows from the open ones: say only what is open.
