@@ -125,12 +125,29 @@ def immutable():
         subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
-@pytest.fixture
-def repo(tmp_path, sh):
-    """A fresh clone: the exercises with their blanks, committed to git."""
-    path = fresh_repo(tmp_path / "repo", solved=False)
+@pytest.fixture(scope="session")
+def published(tmp_path_factory):
+    """The repo as published (the exercises with their blanks), committed to
+    git once per test process, for `repo` to clone."""
+    path = fresh_repo(tmp_path_factory.mktemp("published") / "repo", solved=False)
     git = "git -c user.name=attendee -c user.email=attendee@example.invalid"
-    assert sh(f"git init -q && git add -A && {git} commit -qm clone", path).returncode == 0
+    subprocess.run(f"git init -q && git add -A && {git} commit -qm published", shell=True, cwd=path, check=True)
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path, published):
+    """A fresh clone: the exercises with their blanks, committed to git.
+
+    The clone borrows the published repo's objects (--shared) rather than
+    writing a hundred files of its own: on this disk, creating files is most
+    of what a commit costs. Its files are copies with their times kept, as
+    with every other copy of the repo (make compares requirements.txt's time
+    with the venv's)."""
+    path = tmp_path / "repo"
+    subprocess.run(["git", "clone", "-q", "--shared", "--no-checkout", str(published), str(path)], check=True)
+    fresh_repo(path, solved=False)
+    subprocess.run(["git", "reset", "-q"], cwd=path, check=True)  # the index: the files, as committed
     return path
 
 
