@@ -150,8 +150,11 @@ def test_one_open_blank_fails_the_command_and_names_itself(chapter, number, tmp_
 def test_one_open_blank_fails_the_chapter_tests(chapter, number, tmp_path):
     """The first failing test proves it: -x stops the run there."""
     with_one_blank(chapter, number, tmp_path)
+    command = [sys.executable, "-m", "pytest", str(chapter.tests), "--tree", str(tmp_path), "-qx"]
+    # Its own folders go in this test's: not numbered folders in the system's temp.
+    command += ["-p", "no:cacheprovider", f"--basetemp={tmp_path / 'basetemp'}"]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", str(chapter.tests), "--tree", str(tmp_path), "-qx", "-p", "no:cacheprovider"],
+        command,
         cwd=ROOT,
         env=dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"),  # as tools/check.py runs them
         capture_output=True,
