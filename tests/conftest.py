@@ -283,12 +283,14 @@ def pytest_collection_modifyitems(items):
 
 def shared(nodeid):
     """The tests that share state, and so run on one worker, in order: the
-    examples of one page (one namespace per page), and the modules whose
-    tests read one run (the `ran` fixture, the scale-out demo). Every other
-    test is on its own."""
-    example = re.fullmatch(r"(.+::test_page_example\[.+):\d+\]", nodeid)
+    Python examples of one page (one namespace per page), and the modules
+    whose tests read one run (the `ran` fixture, the scale-out demo). Every
+    other test is on its own, a page's console blocks too (each runs in a
+    fresh copy of the repo)."""
+    example = re.fullmatch(r"(.+::test_page_example\[(.+)):(\d+)\]", nodeid)
     if example:
-        return example.group(1)
+        lines = (ROOT / example.group(2)).read_text().splitlines()
+        return nodeid if lines[int(example.group(3)) - 1].startswith("```console") else example.group(1)
     module = nodeid.split("::")[0]
     return module if module.endswith(("/test_scale_out.py", "/test_6_visualization.py")) else nodeid
 
