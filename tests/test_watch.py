@@ -101,12 +101,18 @@ def processes_in(folder):
 def test_watch_checks_again_on_save_and_stops_on_ctrl_c(tmp_path, polling, mode):
     repo = fresh_repo(tmp_path / "repo", solved=False)
     env = command_env(tmp_path / "tmp") | {"WATCHFILES_FORCE_POLLING": polling}
-    first, second = CHAPTERS[0], CHAPTERS[1]
+    first, second, last = CHAPTERS[0], CHAPTERS[1], CHAPTERS[-1]
+    watched = len(CHAPTERS)
+    if polling == "true":  # and a chapter folder deleted by mistake
+        shutil.rmtree(last.folder(repo))
+        watched -= 1
     watcher = Watcher(repo, env)
     try:
         watcher.wait_for(f"0 of {len(CHAPTERS)} chapters done.", timeout=120)
         watcher.wait_for(f"Hint 1 of 3 for {first.name}/main.py:", timeout=10)
-        watcher.wait_for(f"Watching the {len(CHAPTERS)} chapters' main.py ({mode})", timeout=10)
+        watcher.wait_for(f"Watching the {watched} chapters' main.py ({mode})", timeout=10)
+        if watched < len(CHAPTERS):
+            watcher.wait_for(f"{last.gone} Until then it is not watched: start make watch again", timeout=10)
 
         saved = save(first, repo, atomically=polling == "false")
         noticed = watcher.wait_for(f"Saved {first.name}/main.py: checking", timeout=10)

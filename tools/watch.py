@@ -133,7 +133,10 @@ def main(argv=None):
         next(watching)
         check_and_hint(tree)
         how = f"looking every {POLL_EVERY_MS / 1000:g} s" if poll else "on file events"
-        print(f"\nWatching the {len(files)} chapters' main.py ({how}). Save one to check again. Ctrl-C stops.")
+        print(f"\nWatching the {len(folders)} chapters' main.py ({how}). Save one to check again. Ctrl-C stops.")
+        for chapter in CHAPTERS:
+            if chapter.folder(tree) not in folders:
+                print(f"{chapter.gone} Until then it is not watched: start make watch again once it is back.")
         sys.stdout.flush()
         for changes in watching:
             if not changes:
