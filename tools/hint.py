@@ -149,10 +149,14 @@ def show(blank, level, more):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapter", nargs="?", help="hint for this chapter (default: the first one not done)")
-    parser.add_argument("--level", type=int, choices=range(1, LEVELS + 1), help="show this level")
+    parser.add_argument("--level", help=f"show this level, 1 to {LEVELS}")
     parser.add_argument("--tree", default=str(EXERCISES), help="folder with the chapter folders (default: the repo)")
     parser.add_argument("--first", action="store_true", help="show level 1, counted as seen (for make watch)")
     args = parser.parse_args(argv)
+    if args.level is not None and args.level not in [str(n) for n in range(1, LEVELS + 1)]:
+        wrong = f"There is no hint level {args.level!r}: LEVEL is 1 to {LEVELS} (e.g. make hint LEVEL=2)."
+        print(wrong, file=sys.stderr)
+        return 2
     sys.dont_write_bytecode = True  # never leave __pycache__ in the attendee's folders
 
     blank, instead = find_blank(args.chapter, Path(args.tree).resolve())
@@ -161,7 +165,7 @@ def main(argv=None):
         return 0
     seen = load_state().get(blank.key, 0)
     if args.level:
-        level = args.level
+        level = int(args.level)
     elif args.first:
         level = 1
     else:
