@@ -198,6 +198,12 @@ class ChapterUnderTest:
         target = self.workdir / self.chapter.name
         return target if target.exists() else self.chapter.copy(self.tree, target)
 
+    def files(self):
+        """Every file in the copy, relative to it: the attendee's own among them,
+        whatever their names. Compare before and after a command to see what it wrote."""
+        copy = self.copy()
+        return {p.relative_to(copy).as_posix() for p in copy.rglob("*") if not p.is_dir()}
+
     def written(self):
         """The outputs of the chapter's tasks in the copy (not the attendee's other files)."""
         copy = self.copy()

@@ -187,13 +187,13 @@ def written_top_in(folder, tld):
 
 @pytest.mark.parametrize("tld", ["xx", "RS"])
 def test_an_unknown_country_fails_naming_the_known_ones(chapter, tld):
-    before = sorted(p.name for p in chapter.copy().iterdir())
+    before = chapter.files()
     result = chapter.cli(f"python main.py TopSongs --tld {tld} --local-scheduler")
     assert result.returncode != 0, f"--tld {tld} must fail"
     error = result.stdout.strip().splitlines()[-1]
     assert error.startswith(f"ValueError: {tld} is not a valid choice"), result.stdout
     assert all(f"'{code}'" in error for code in COUNTRIES), f"the error should list the known codes: {error}"
-    assert sorted(p.name for p in chapter.copy().iterdir()) == before, "nothing may be written"
+    assert chapter.files() == before, "nothing may be written"
 
 
 def test_plays_add_up_per_country(chapter):
