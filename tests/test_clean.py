@@ -18,6 +18,8 @@ GIT = "git -c user.name=attendee -c user.email=attendee@example.invalid"
 # Files of the attendee's own, named like outputs, or in folders that git
 # ignore rules on a developer's laptop commonly match.
 OWN = [
+    "top-10.file",
+    "output/mine.tsv",  # in an output folder at the root: the folder stays too
     "notes/top-10.file",
     "myproject/plays.tsv",
     "myproject/output/plays.db",
@@ -95,12 +97,21 @@ def write_every_output(repo, tmp_path):
                 assert result.returncode == 0, f"{folder}: {command}\n{result.stdout}"
         if chapter.name in KILLED_AT:
             sh(KILLED.format(path=KILLED_AT[chapter.name]), folder, tmp_path)
-    for name in files(repo) - before:
+    in_chapters = files(repo) - before
+    for name in in_chapters:
         copy = repo / "solutions" / name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(repo / name, copy, follow_symlinks=False)
+    # A chapter run from the repo root by mistake writes its outputs there.
+    result = sh("python Dependencies/main.py TopSongs --tld rs --local-scheduler", repo, tmp_path)
+    assert result.returncode == 0 and (repo / "top-rs.file").exists(), result.stdout
+    for name in in_chapters:  # and so do the others: the very same files
+        copy = repo / name.split("/", 1)[1]
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(repo / name, copy, follow_symlinks=False)
     written = files(repo) - before
     assert any(name.startswith("solutions/") for name in written) and any("-luigi-tmp-" in name for name in written)
+    assert {"plays.tsv", "output/plays.db", "dummy-outputs/report.txt"} <= written
     return written
 
 
