@@ -40,16 +40,24 @@ def test_start_binds_localhost_only_and_stop_ends_exactly_that_process(tmp_path)
     assert (tmp_path / "state.pickle").exists(), "luigid saves its state when it stops"
 
 
-def test_starting_twice_says_so_instead_of_a_traceback(tmp_path):
-    port = luigid.free_port()
+def test_starting_twice_is_fine_and_on_another_port_says_so(tmp_path):
+    port, other = luigid.free_port(), luigid.free_port()
     first = cli("start", "--folder", str(tmp_path), "--port", str(port))
     try:
         assert first.returncode == 0, first.stderr
         assert f"Open http://localhost:{port}/ in your browser." in first.stdout
+        pid = luigid.running(tmp_path).pid
         second = cli("start", "--folder", str(tmp_path), "--port", str(port))
-        assert second.returncode == 1
-        assert "luigid is already running" in second.stderr and "make luigid-stop" in second.stderr
-        assert "Traceback" not in second.stderr
+        assert second.returncode == 0, second.stderr
+        assert second.stdout.startswith(f"luigid is already running in the background (pid {pid})"), second.stdout
+        assert f"Open http://localhost:{port}/ in your browser." in second.stdout
+        assert luigid.running(tmp_path).pid == pid, "the same luigid, not a second one"
+        elsewhere = cli("start", "--folder", str(tmp_path), "--port", str(other))
+        assert elsewhere.returncode == 1
+        assert f"luigid is already running (pid {pid}), at http://localhost:{port}/, not on port {other}." in (
+            elsewhere.stderr
+        )
+        assert "make luigid-stop" in elsewhere.stderr and "Traceback" not in elsewhere.stderr
     finally:
         stopped = cli("stop", "--folder", str(tmp_path))
     assert stopped.stdout.startswith("Stopped luigid (pid ")

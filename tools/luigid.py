@@ -276,8 +276,10 @@ def start(folder=FOLDER, port=None, timeout=30, config=CONFIG):
     port = configured_port() if port is None else check_port(port)
     already = running(folder)
     if already:
+        elsewhere = f", not on port {port}" if already.port != port else ""
         raise LuigidError(
-            f"luigid is already running (pid {already.pid}), at {already.url}\nStop it first with `make luigid-stop`."
+            f"luigid is already running (pid {already.pid}), at {already.url}{elsewhere}.\n"
+            "Stop it first with `make luigid-stop`."
         )
     if not port_is_free(port):
         program = holder(port)
@@ -371,11 +373,18 @@ def main(argv=None):
         print(f"Stopped luigid (pid {stopped.pid})." if stopped else "No luigid was running: nothing to stop.")
         return 0
     try:
-        luigid = start(folder, args.port)
+        # Asked again for the luigid that runs (a page followed from the top
+        # starts it twice): it is there, as asked. On another port: an error.
+        already = running(folder)
+        wanted = already and (configured_port() if args.port is None else check_port(args.port))
+        if already and already.port == wanted:
+            luigid, how = already, "already running"
+        else:
+            luigid, how = start(folder, args.port), "running"
     except LuigidError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"luigid is running in the background (pid {luigid.pid}), listening on 127.0.0.1 only.")
+    print(f"luigid is {how} in the background (pid {luigid.pid}), listening on 127.0.0.1 only.")
     print(f"Open {luigid.url} in your browser.")
     print(f"Its log, state and pid file are in {shown(folder)}/. Stop it with `make luigid-stop`.")
     return 0
