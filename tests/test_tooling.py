@@ -15,7 +15,7 @@ import pytest
 
 from tools import luigid, reset
 from tools.blanks import todos
-from tools.chapters import CHAPTERS, ROOT, SOLUTIONS, command_env
+from tools.chapters import CHAPTERS, ROOT, SOLUTIONS, command_env, find
 
 
 def solve(repo, chapter):
@@ -115,6 +115,16 @@ def test_check_of_an_unknown_chapter_is_a_clear_error(repo, sh):
     assert result.returncode != 0
     assert "there is no chapter 'Nope'. The chapters are: Basics" in result.stdout
     assert "Traceback" not in result.stdout
+
+
+def test_a_chapter_is_found_however_it_is_typed(repo, sh):
+    basics = CHAPTERS[0]
+    for typed in ("Basics", "basics", "BASICS", "1", " Basics", "Basics/"):  # Basics/: the shell's completion
+        assert find(typed) is basics, typed
+    one = sh("make check CHAPTER=Basics/", repo)
+    assert one.stdout.splitlines()[2].split()[:2] == ["1", "Basics"] and "0 of 1 chapter done." in one.stdout
+    every = sh("make check CHAPTER=all", repo)  # as make reset CHAPTER=all
+    assert f"0 of {len(CHAPTERS)} chapters done." in every.stdout, every.stdout
 
 
 def test_reset_saves_the_attendees_version_every_time(repo, sh):

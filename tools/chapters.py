@@ -158,9 +158,10 @@ CHAPTERS = [
 
 
 def find(name):
-    """The chapter called `name` (any case) or numbered so, or SystemExit with the known names."""
+    """The chapter called `name` (any case; Basics/ as the shell completes a
+    folder's name) or numbered so, or SystemExit with the known names."""
     for chapter in CHAPTERS:
-        if (name or "").lower() in (chapter.name.lower(), str(chapter.number)):
+        if (name or "").strip().rstrip("/").lower() in (chapter.name.lower(), str(chapter.number)):
             return chapter
     known = ", ".join(c.name for c in CHAPTERS)
     raise SystemExit(f"error: there is no chapter {name!r}. The chapters are: {known}")

@@ -682,6 +682,8 @@ def main(argv=None):
         "--time-limit", type=float, default=TIME_LIMIT, help=f"seconds per chapter (default: {TIME_LIMIT})"
     )
     args = parser.parse_args(argv)
+    if (args.chapter or "").strip().lower() == "all":  # as for make reset
+        args.chapter = None
     chapters = [find(args.chapter)] if args.chapter else CHAPTERS
     tree = Path(args.tree).resolve()
     limit = int(args.time_limit) if args.time_limit == int(args.time_limit) else args.time_limit
