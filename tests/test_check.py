@@ -324,6 +324,27 @@ def test_a_syntax_error_shows_its_line_and_python_s_message(repo, sh):
     assert "Traceback" not in result.stdout
 
 
+def test_an_answer_pasted_at_the_wrong_indent_is_shown_with_the_line_python_names(repo, sh):
+    """Python names the first line it cannot place: here the placeholder of the
+    next blank, after an answer pasted at the left margin of a class body."""
+    params = find("Parameters")
+    exercise = (params.folder(repo) / "main.py").read_text()
+    pasted = answer(solution(params), 1).splitlines()[0]  # at column 0
+    placeholder = [line for line in exercise.splitlines() if 'NotImplementedError("TODO 1' in line][0]
+    plant(repo, params, text=exercise.replace(placeholder, pasted, 1))
+    with pytest.raises(IndentationError) as error:
+        compile((params.folder(repo) / "main.py").read_text(), "main.py", "exec")
+    at = exercise.splitlines().index(placeholder) + 1
+    assert error.value.lineno > at, "Python blames a later line"
+    result = sh("make check CHAPTER=Parameters", repo)
+    assert f"Parameters/main.py:{error.value.lineno}: unexpected indent" in result.stdout, result.stdout
+    assert f"{at:>3} | {pasted}\n" in result.stdout, "the pasted line, at the margin where it is"
+    assert f"Line {error.value.lineno} is indented more than line {at}, the code above it" in result.stdout
+    hint = sh("make hint CHAPTER=Parameters", repo)
+    assert hint.stdout.startswith("Parameters is not right yet: Parameters/main.py:"), "not a hint for TODO 2"
+    assert "Hint " not in hint.stdout and f"Line {error.value.lineno} is indented more" in hint.stdout
+
+
 # Coaching ---------------------------------------------------------------------------
 
 

@@ -161,18 +161,39 @@ def read(source, chapter):
     try:
         compile(text, str(source), "exec", dont_inherit=True)
     except SyntaxError as error:
-        line = (error.text or "").rstrip("\n")
-        margin = len(line) - len(line.lstrip())
-        pointer = " " * (4 + max((error.offset or 1) - 1 - margin, 0)) + "^"
-        where = f"{shown}:{error.lineno}" if error.lineno else str(shown)
-        return (
-            text,
-            f"{where}: {error.msg} (a syntax error: Python cannot read the file)\n    {line.strip()}\n{pointer}",
-            "syntax error",
-        )
+        return text, syntax_problem(shown, text, error), "syntax error"
     except ValueError as error:  # e.g. a null byte
         return text, f"{shown}: {error}", "cannot read it"
     return text, None, ""
+
+
+def syntax_problem(shown, text, error):
+    """A SyntaxError in plain words, with its line numbered and indented as in
+    the file: the indentation may be the mistake. For an unexpected indent,
+    Python names the first line that it cannot place, while the mistake is
+    often in the code line above it (an answer pasted at the wrong indent):
+    show both."""
+    where = f"{shown}:{error.lineno}" if error.lineno else str(shown)
+    said = [f"{where}: {error.msg} (a syntax error: Python cannot read the file)"]
+    lines = text.splitlines()
+    if not error.lineno or not 1 <= error.lineno <= len(lines):  # e.g. at the end of the file
+        return "\n".join(said + ([f"    {error.text.strip()}"] if (error.text or "").strip() else []))
+
+    def numbered(n):
+        return f"    {n:>3} | {lines[n - 1].rstrip()}"
+
+    above = [n for n in range(error.lineno - 1, 0, -1) if lines[n - 1].strip()[:1] not in ("", "#")][:1]
+    if error.msg == "unexpected indent" and above:
+        said += [numbered(above[0]), numbered(error.lineno)]
+        said.append(
+            f"    Line {error.lineno} is indented more than line {above[0]}, the code above it: indent what you wrote"
+            " like the lines around its TODO."
+        )
+    else:
+        said.append(numbered(error.lineno))
+        if error.offset:
+            said.append(" " * (len(numbered(error.lineno)) - len(lines[error.lineno - 1]) + error.offset - 1) + "^")
+    return "\n".join(said)
 
 
 # In the test process: what each failure means ---------------------------------

@@ -56,6 +56,8 @@ def next_blank(chapter, tree):
         return None, failing_blanks(chapter, tree) or {0: f"{shown(source)} cannot be read"}
     open_numbers = {todo.number for todo in open_todos(text)}
     failing = failing_blanks(chapter, tree)
+    if failing and 0 in failing and open_numbers:
+        return None, failing  # the file cannot run (a syntax error, say): that comes before any blank
     for todo in todos(text):
         if todo.number in open_numbers:
             return Blank(chapter, todo, source), failing
