@@ -25,7 +25,7 @@ Run it from this folder:
 
 Then look at:
 - PYTHONPATH=. luigi-deps-tree --module main Chart --week 2026-W48 prints
-  the task tree and what is complete, without running anything;
+  the task tree and what is complete, without running any task;
 - --week 2026-48, or --week 2025-W53 (2025 has 52 weeks): the parameter
   refuses them before anything runs;
 - run the command again: nothing runs, since Chart's file exists. Delete

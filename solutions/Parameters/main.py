@@ -57,7 +57,7 @@ class Hello(luigi.Task):
 
     # TODO 1: declare name, a NameParameter (above) with a description and no default (so it is required)
     name = NameParameter(description="Who to greet, for example Belgrade")
-    # (--help shows a NumericalParameter's description followed by its permitted values, hence the ;)
+    # (--help prints a NumericalParameter's description, then its permitted values: end it with a ; to part them)
     # TODO 2: declare times: a luigi.NumericalParameter with var_type=int, min_value=1, max_value=100, default=1
     times = luigi.NumericalParameter(
         var_type=int, min_value=1, max_value=100, default=1, description="How many lines of greeting to write;"
