@@ -124,6 +124,14 @@ def test_watch_checks_again_on_save_and_stops_on_ctrl_c(tmp_path, polling, mode)
         assert hinted - checked < 1.5, f"the hint came {hinted - checked:.1f} s after the table"
         watcher.wait_for("Watching again", timeout=10)
 
+        if polling == "false":  # a main.py deleted: checked too, and the table says so
+            third = CHAPTERS[2]
+            (third.folder(repo) / "main.py").unlink()
+            watcher.wait_for(f"Deleted {third.name}/main.py: checking", timeout=10)
+            watcher.wait_for(f"1 of {len(CHAPTERS)} chapters done.", timeout=120)
+            table = [line.split() for line in watcher.seen]
+            assert [str(third.number), third.name, "not", "yet", "(missing)"] in table, watcher.seen
+            watcher.wait_for("Watching again", timeout=10)
         if polling == "true":  # Ctrl-C in the middle of a check
             save(second, repo, atomically=False)
             watcher.wait_for(f"Saved {second.name}/main.py: checking", timeout=10)

@@ -116,8 +116,8 @@ def main(argv=None):
     folders = [chapter.folder(tree) for chapter in CHAPTERS if chapter.folder(tree).is_dir()]  # check names the rest
     poll = must_poll()
 
-    def saved(change, path):
-        return change != watchfiles.Change.deleted and path in files
+    def saved(change, path):  # or deleted: the check then says how to bring it back
+        return path in files
 
     try:
         # Watch first, check next: a file saved during the first check is checked again.
@@ -142,9 +142,10 @@ def main(argv=None):
             if not changes:
                 continue
             names = ", ".join(sorted({str(Path(path).relative_to(tree)) for _, path in changes}))
+            gone = all(not Path(path).exists() for _, path in changes)
             if sys.stdout.isatty():
                 print("\033[2J\033[H", end="")  # a clear screen, as for a fresh start
-            print(f"Saved {names}: checking...\n", flush=True)
+            print(f"{'Deleted' if gone else 'Saved'} {names}: checking...\n", flush=True)
             check_and_hint(tree)
             print("\nWatching again. Save a main.py to check again. Ctrl-C stops.", flush=True)
     except KeyboardInterrupt:
