@@ -278,9 +278,9 @@ def pytest_terminal_summary(terminalreporter):
 
 
 # The modules whose tests run whole make commands (setup, run, check, the
-# scale-out demo), the slowest: they go first, so that in parallel (`make
-# test`) they do not finish last.
-SLOWEST = {"test_tooling.py", "test_laptops.py", "test_scale_out.py"}
+# scale-out demo, and the pages' examples of them), the slowest: they go
+# first, so that in parallel (`make test`) they do not finish last.
+SLOWEST = {"test_tooling.py", "test_laptops.py", "test_scale_out.py", "test_pages.py"}
 
 
 def pytest_collection_modifyitems(items):
