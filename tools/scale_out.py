@@ -59,6 +59,7 @@ from tools.chapters import ROOT, command_env
 REFUSED = 77
 SCRATCH = ROOT / ".scale-out"  # `make clean` removes it (it is in .gitignore)
 SHARED = SCRATCH / "shared"  # the storage every host sees
+TAG = "lw-"  # the start of the demo's namespace names: lw-<pid of the demo>-<host>
 CHAPTER = ROOT / "solutions" / "Visualization" / "main.py"
 NETWORK = "10.82.0"  # the /24 inside the namespaces
 SCHEDULER = "scheduler"
@@ -178,7 +179,7 @@ class Lab:
     processes started in them. teardown() removes all of it."""
 
     def __init__(self):
-        self.tag = f"lw-{os.getpid()}"
+        self.tag = f"{TAG}{os.getpid()}"
         self.namespace = {SCHEDULER: f"{self.tag}-sched"} | {host: f"{self.tag}-{host[-1]}" for host in WORKER_HOSTS}
         self.created = []
         self.processes = []
