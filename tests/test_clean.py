@@ -284,6 +284,9 @@ def test_chapter_6_hands_luigid_over_to_the_repo_without_git(repo, tmp_path):
         stopped = sh("make luigid-stop", copy / "Visualization", tmp_path)
     assert "Stopped luigid" in stopped.stdout, stopped.stdout
     assert luigid.running(copy / ".luigid") is None
+    checked = sh("make check", copy / "Visualization", tmp_path)  # and make check, for this chapter
+    assert checked.stdout.splitlines()[2].split()[:2] == ["6", "Visualization"], checked.stdout
+    assert "1 of 1 chapter done." in checked.stdout and "make[" not in checked.stdout, checked.stdout  # solved
 
 
 def test_clean_names_a_folder_that_is_not_a_chapter(tmp_path):
