@@ -11,7 +11,8 @@ VENV ?= .venv
 # bin folder is named with each space escaped: the repo may be in ~/My Projects.
 space := $(subst ,, )
 BIN := $(subst $(space),\$(space),$(VENV))/bin
-# One chapter for `check` and `reset`, e.g. make check CHAPTER=Basics
+# One chapter for `check`, `hint` and `reset`, e.g. make check CHAPTER=Basics
+# (passed on as one word, quoted: CHAPTER="Basics Parameters" names no chapter)
 CHAPTER ?=
 # The port for `make luigid`, e.g. make luigid PORT=8083 (default: 8082, the
 # port luigi's workers look for). Set here so a PORT in the environment is ignored.
@@ -48,10 +49,10 @@ run: $(BIN)/.installed ## run every chapter's solution, live, as on stage (QUICK
 	@$(BIN)/python -m tools.run_all $(quick)
 
 check: $(BIN)/.installed ## check your exercises (all, or CHAPTER=Name)
-	@$(BIN)/python -m tools.check $(CHAPTER)
+	@$(BIN)/python -m tools.check $(if $(CHAPTER),'$(CHAPTER)')
 
 hint: $(BIN)/.installed ## a hint for your next blank; again for more (CHAPTER=Name, LEVEL=1-3)
-	@$(BIN)/python -m tools.hint $(CHAPTER) $(if $(LEVEL),--level $(LEVEL))
+	@$(BIN)/python -m tools.hint $(if $(CHAPTER),'$(CHAPTER)') $(if $(LEVEL),--level='$(LEVEL)')
 
 watch: $(BIN)/.installed ## check again each time you save a chapter's main.py (Ctrl-C stops)
 	@$(BIN)/python -m tools.watch
@@ -80,7 +81,7 @@ clean: ## remove what the chapters wrote (never your own files or edits)
 	@python="$(VENV)/bin/python"; [ -x "$$python" ] || python=python3; "$$python" -B -m tools.clean
 
 reset: $(BIN)/.installed ## put CHAPTER=Name (or all) back to its blanks, saving your version
-	@$(BIN)/python -m tools.reset $(CHAPTER)
+	@$(BIN)/python -m tools.reset $(if $(CHAPTER),'$(CHAPTER)')
 
 console: $(BIN)/.installed ## IPython with luigi imported, in the scratch folder .console/
 	@mkdir -p .console

@@ -111,8 +111,8 @@ def test_asking_again_shows_the_next_level_up_to_the_answer(repo, sh):
     for line in answer(solution(basics), 1).splitlines():
         assert f"    {line}" in outputs[2].stdout.splitlines()
 
-    for wrong in ("0", "4", "two"):
-        refused = sh(f"make hint LEVEL={wrong}", repo)
+    for wrong in ("0", "4", "two", "2 3", "--first"):  # "2 3": not level 2 of chapter 3
+        refused = sh(f"make hint LEVEL='{wrong}'", repo)
         assert refused.returncode != 0 and "usage:" not in refused.stdout, refused.stdout
         assert f"There is no hint level '{wrong}': LEVEL is 1 to 3" in refused.stdout, refused.stdout
     picked = sh("make hint LEVEL=1", repo)

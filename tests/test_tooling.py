@@ -125,6 +125,11 @@ def test_a_chapter_is_found_however_it_is_typed(repo, sh):
     assert one.stdout.splitlines()[2].split()[:2] == ["1", "Basics"] and "0 of 1 chapter done." in one.stdout
     every = sh("make check CHAPTER=all", repo)  # as make reset CHAPTER=all
     assert f"0 of {len(CHAPTERS)} chapters done." in every.stdout, every.stdout
+    for command in ("check", "hint", "reset"):  # two words, or a * that the shell would expand: one error line
+        for typed in ("Basics Parameters", "*"):
+            wrong = sh(f"make {command} CHAPTER='{typed}'", repo)
+            assert wrong.returncode != 0 and "usage:" not in wrong.stdout, wrong.stdout
+            assert f"there is no chapter '{typed}'" in wrong.stdout, wrong.stdout
 
 
 def test_reset_saves_the_attendees_version_every_time(repo, sh):
