@@ -64,6 +64,25 @@ def test_starting_twice_is_fine_and_on_another_port_says_so(tmp_path):
     assert cli("stop", "--folder", str(tmp_path)).stdout == "No luigid was running: nothing to stop.\n"
 
 
+def test_two_starts_at_the_same_instant_make_one_luigid(tmp_path, processes_mentioning):
+    port = luigid.free_port()
+    command = [sys.executable, "-m", "tools.luigid", "start", "--folder", str(tmp_path), "--port", str(port)]
+    starts = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)]
+    starts.append(subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    try:
+        said = sorted(start.communicate(timeout=60)[0] for start in starts)
+        assert [start.returncode for start in starts] == [0, 0], said
+        running = luigid.running(tmp_path)
+        assert said[0].startswith(f"luigid is already running in the background (pid {running.pid})"), said
+        assert said[1].startswith(f"luigid is running in the background (pid {running.pid})"), said
+        assert [c for c in processes_mentioning(str(tmp_path)) if "--state-path" in c] != [], "it runs"
+        assert len([c for c in processes_mentioning(str(tmp_path)) if "--state-path" in c]) == 1, "only one"
+    finally:
+        stopped = cli("stop", "--folder", str(tmp_path))
+    assert stopped.stdout.startswith("Stopped luigid (pid "), stopped.stdout
+    assert not [c for c in processes_mentioning(str(tmp_path)) if "--state-path" in c], "nothing left running"
+
+
 def test_a_taken_port_is_explained(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

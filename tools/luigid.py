@@ -25,6 +25,7 @@ unless luigi's configuration sets [core] scheduler_port.
 
 import argparse
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -201,17 +202,36 @@ def check_port(port):
     return int(port)
 
 
+def listening_sockets(port):
+    """The sockets that listen on TCP port, as /proc/<pid>/fd links name them
+    ('socket:[inode]'); None where there is no /proc (macOS)."""
+    if not Path("/proc/net/tcp").exists():
+        return None
+    sockets = set()
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"]:
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()  # local address is hex ip:port; state 0A is LISTEN
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                    sockets.add(f"socket:[{fields[9]}]")
+    return sockets
+
+
+def listens(pid, port):
+    """Whether process pid listens on port (where the system does not tell: True)."""
+    sockets = listening_sockets(port)
+    if sockets is None:
+        return True
+    with contextlib.suppress(OSError):
+        return any(os.readlink(fd) in sockets for fd in Path(f"/proc/{pid}/fd").iterdir())
+    return False
+
+
 def holder(port):
     """The program that listens on TCP port, e.g. 'python3 (pid 1234)', when
     this machine tells (Linux: /proc; elsewhere: lsof), else None."""
-    if Path("/proc/net/tcp").exists():
-        sockets = set()
-        for table in ["/proc/net/tcp", "/proc/net/tcp6"]:
-            with contextlib.suppress(OSError):
-                for line in Path(table).read_text().splitlines()[1:]:
-                    fields = line.split()  # local address is hex ip:port; state 0A is LISTEN
-                    if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
-                        sockets.add(f"socket:[{fields[9]}]")
+    sockets = listening_sockets(port)
+    if sockets is not None:
         for fd in Path("/proc").glob("[0-9]*/fd/*"):
             with contextlib.suppress(OSError):
                 if os.readlink(fd) in sockets:
@@ -308,7 +328,8 @@ def start(folder=FOLDER, port=None, timeout=30, config=CONFIG):
                 started = Luigid(folder, port, process.pid, process)
             pidfile(folder).write_text(f"{process.pid} {port}\n")
             deadline = time.monotonic() + timeout
-            while not _answers(started.url):
+            # It answers, and it is this luigid that does: not another program that took the port meanwhile.
+            while not (_answers(started.url) and listens(process.pid, port)):
                 if process.poll() is not None or time.monotonic() > deadline:
                     tail = "\n".join(logfile(folder).read_text(errors="replace").splitlines()[-5:])
                     raise LuigidError(f"luigid did not start; the end of its log, {logfile(folder)}:\n{tail}")
@@ -361,6 +382,16 @@ def shown(path):
     return path
 
 
+@contextlib.contextmanager
+def one_start_at_a_time(folder):
+    """Hold folder's start lock: a second make luigid at the same instant
+    waits for the first, then finds its luigid running."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "start.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # let go when the file is closed, or the process ends
+        yield
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Start or stop luigi's central scheduler, luigid, in the background.")
     parser.add_argument("action", choices=["start", "stop"])
@@ -373,14 +404,15 @@ def main(argv=None):
         print(f"Stopped luigid (pid {stopped.pid})." if stopped else "No luigid was running: nothing to stop.")
         return 0
     try:
-        # Asked again for the luigid that runs (a page followed from the top
-        # starts it twice): it is there, as asked. On another port: an error.
-        already = running(folder)
-        wanted = already and (configured_port() if args.port is None else check_port(args.port))
-        if already and already.port == wanted:
-            luigid, how = already, "already running"
-        else:
-            luigid, how = start(folder, args.port), "running"
+        with one_start_at_a_time(folder):
+            # Asked again for the luigid that runs (a page followed from the top
+            # starts it twice): it is there, as asked. On another port: an error.
+            already = running(folder)
+            wanted = already and (configured_port() if args.port is None else check_port(args.port))
+            if already and already.port == wanted:
+                luigid, how = already, "already running"
+            else:
+                luigid, how = start(folder, args.port), "running"
     except LuigidError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
