@@ -112,7 +112,7 @@ def test_watch_checks_again_on_save_and_stops_on_ctrl_c(tmp_path, polling, mode)
         watcher.wait_for(f"Hint 1 of 3 for {first.name}/main.py:", timeout=10)
         watcher.wait_for(f"Watching the {watched} chapters' main.py ({mode})", timeout=10)
         if watched < len(CHAPTERS):
-            watcher.wait_for(f"{last.gone} Until then it is not watched: start make watch again", timeout=10)
+            watcher.wait_for(f"{last.gone} It is watched again once it is back.", timeout=10)
 
         saved = save(first, repo, atomically=polling == "false")
         noticed = watcher.wait_for(f"Saved {first.name}/main.py: checking", timeout=10)
@@ -132,7 +132,22 @@ def test_watch_checks_again_on_save_and_stops_on_ctrl_c(tmp_path, polling, mode)
             table = [line.split() for line in watcher.seen]
             assert [str(third.number), third.name, "not", "yet", "(missing)"] in table, watcher.seen
             watcher.wait_for("Watching again", timeout=10)
-        if polling == "true":  # Ctrl-C in the middle of a check
+            # Its folder deleted, then brought back (git checkout): a folder's file events end with
+            # the folder, so the watch must start anew on the folder that came back.
+            shutil.rmtree(third.folder(repo))
+            watcher.wait_for(f"Deleted {third.name}/: checking", timeout=10)
+            watcher.wait_for("Watching again", timeout=120)
+            shutil.copytree(third.folder(), third.folder(repo), symlinks=True)
+            watcher.wait_for(f"Back: {third.name}/", timeout=10)
+            watcher.wait_for("Watching again", timeout=120)
+            save(third, repo, atomically=True)
+            watcher.wait_for(f"Saved {third.name}/main.py: checking", timeout=10)
+            watcher.wait_for(f"2 of {len(CHAPTERS)} chapters done.", timeout=120)
+            watcher.wait_for("Watching again", timeout=10)
+        if polling == "true":  # the folder missing at the start comes back; then Ctrl-C in the middle of a check
+            shutil.copytree(last.folder(), last.folder(repo), symlinks=True)
+            watcher.wait_for(f"Back: {last.name}/", timeout=10)
+            watcher.wait_for("Watching again", timeout=120)
             save(second, repo, atomically=False)
             watcher.wait_for(f"Saved {second.name}/main.py: checking", timeout=10)
         returncode = watcher.interrupt()

@@ -113,15 +113,18 @@ def main(argv=None):
     args = parser.parse_args(argv)
     tree = Path(args.tree).resolve()
     files = {str(chapter.folder(tree) / "main.py") for chapter in CHAPTERS}
-    folders = [chapter.folder(tree) for chapter in CHAPTERS if chapter.folder(tree).is_dir()]  # check names the rest
+    homes = {str(chapter.folder(tree)) for chapter in CHAPTERS}
     poll = must_poll()
 
     def saved(change, path):  # or deleted: the check then says how to bring it back
-        return path in files
+        return path in files or path in homes  # a main.py, or a chapter folder gone or back
 
-    try:
-        # Watch first, check next: a file saved during the first check is checked again.
+    def watch():
+        """Watch the chapter folders there are, and the tree for folders that go
+        or come back: a folder's watch ends with the folder (on file events)."""
+        folders = [chapter.folder(tree) for chapter in CHAPTERS if chapter.folder(tree).is_dir()]
         watching = watchfiles.watch(
+            tree,
             *folders,
             watch_filter=saved,
             force_polling=poll,
@@ -131,25 +134,40 @@ def main(argv=None):
             yield_on_timeout=True,  # an empty set every WAKE_EVERY_MS: the first one says it is watching
         )
         next(watching)
+        return folders, watching
+
+    watching = None
+    try:
+        # Watch first, check next: a file saved during the first check is checked again.
+        folders, watching = watch()
         check_and_hint(tree)
         how = f"looking every {POLL_EVERY_MS / 1000:g} s" if poll else "on file events"
         print(f"\nWatching the {len(folders)} chapters' main.py ({how}). Save one to check again. Ctrl-C stops.")
         for chapter in CHAPTERS:
             if chapter.folder(tree) not in folders:
-                print(f"{chapter.gone} Until then it is not watched: start make watch again once it is back.")
+                print(f"{chapter.gone} It is watched again once it is back.")
         sys.stdout.flush()
-        for changes in watching:
+        while True:
+            changes = next(watching)
             if not changes:
                 continue
-            names = ", ".join(sorted({str(Path(path).relative_to(tree)) for _, path in changes}))
-            gone = all(not Path(path).exists() for _, path in changes)
+            paths = {Path(path) for _, path in changes}
+            names = ", ".join(sorted(f"{p.relative_to(tree)}{'/' if str(p) in homes else ''}" for p in paths))
+            gone = not any(p.exists() for p in paths)
+            verb = "Deleted" if gone else "Back:" if any(str(p) in homes for p in paths) else "Saved"
+            if [chapter.folder(tree) for chapter in CHAPTERS if chapter.folder(tree).is_dir()] != folders:
+                watching.close()
+                folders, watching = watch()
             if sys.stdout.isatty():
                 print("\033[2J\033[H", end="")  # a clear screen, as for a fresh start
-            print(f"{'Deleted' if gone else 'Saved'} {names}: checking...\n", flush=True)
+            print(f"{verb} {names}: checking...\n", flush=True)
             check_and_hint(tree)
             print("\nWatching again. Save a main.py to check again. Ctrl-C stops.", flush=True)
     except KeyboardInterrupt:
         pass
+    finally:
+        if watching:
+            watching.close()
     print("\nStopped watching.")
     return 0
 
