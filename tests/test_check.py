@@ -324,6 +324,45 @@ def test_a_syntax_error_shows_its_line_and_python_s_message(repo, sh):
     assert "Traceback" not in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("before", "line", "encoding"),
+    [
+        # A BOM, and the error on line 1: Python, reading the file itself, would count the BOM in.
+        ("x = = 1\n", 'print("Hello World")', "utf-8-sig"),
+        ("", 'print("Hello World" 1)   ', "utf-8"),  # spaces at the end of the line
+        ("# café\u2028 or \f, which are no line ends to Python\n", 'print("Hello World" 1)', "utf-8"),
+    ],
+    ids=["bom", "trailing-spaces", "unicode-line-separator"],
+)
+def test_a_syntax_error_is_pointed_at_where_python_points(repo, sh, before, line, encoding):
+    exercise = (BASICS.folder(repo) / "main.py").read_text()
+    placeholder = [x for x in exercise.splitlines() if 'NotImplementedError("TODO 1' in x][0]
+    text = before + exercise.replace(placeholder.strip(), line, 1)
+    (BASICS.folder(repo) / "main.py").write_text(text, encoding=encoding)
+    with pytest.raises(SyntaxError) as error:
+        compile(text, "<text>", "exec")
+    shown = text.split("\n")[error.value.lineno - 1].rstrip()
+    assert shown.strip() in {before.strip(), line.strip()}, "the planted error"
+    result = sh("make check CHAPTER=Basics", repo).stdout
+    lines = result.splitlines()
+    at = lines.index(next(x for x in lines if x.endswith(f"{error.value.lineno} | {shown}")))
+    column = lines[at].index(" | ") + 3 + error.value.offset - 1  # where Python points, in the line as shown
+    assert lines[at + 1] == " " * column + "^", result
+
+
+def test_a_tab_among_spaces_is_shown_and_the_file_is_to_fix(repo, sh):
+    exercise = (BASICS.folder(repo) / "main.py").read_text()
+    placeholder = [x for x in exercise.splitlines() if 'NotImplementedError("TODO 1' in x][0]
+    plant(repo, BASICS, text=exercise.replace(placeholder, '\tprint("Hello World")', 1))
+    with pytest.raises(TabError) as error:
+        compile((BASICS.folder(repo) / "main.py").read_text(), "main.py", "exec")
+    result = sh("make check CHAPTER=Basics", repo).stdout
+    assert f'{error.value.lineno} | →   print("Hello World")' in result, "the tab, shown as an arrow"
+    assert f"Line {error.value.lineno} or line " in result and "indent with spaces only" in result, result
+    assert "not yet (a syntax error; 1 TODO open)" in result
+    assert "\nFix Basics/main.py, then run: make check CHAPTER=Basics" in result
+
+
 def test_an_answer_pasted_at_the_wrong_indent_is_shown_with_the_line_python_names(repo, sh):
     """Python names the first line it cannot place: here the placeholder of the
     next blank, after an answer pasted at the left margin of a class body."""

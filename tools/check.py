@@ -159,7 +159,8 @@ def read(source, chapter):
     if not text.strip():
         return text, f"{shown} is empty. {reset}.", "empty"
     try:
-        compile(text, str(source), "exec", dont_inherit=True)
+        # Named so that Python takes the line from text, not from the file: it would count a BOM in.
+        compile(text, f"<{shown}>", "exec", dont_inherit=True)
     except SyntaxError as error:
         return text, syntax_problem(shown, text, error), "syntax error"
     except ValueError as error:  # e.g. a null byte
@@ -171,28 +172,34 @@ def syntax_problem(shown, text, error):
     """A SyntaxError in plain words, with its line numbered and indented as in
     the file: the indentation may be the mistake. For an unexpected indent,
     Python names the first line that it cannot place, while the mistake is
-    often in the code line above it (an answer pasted at the wrong indent):
-    show both."""
+    often in the code line above it (an answer pasted at the wrong indent);
+    for tabs mixed with spaces, the tab may be in the line above: show both."""
     where = f"{shown}:{error.lineno}" if error.lineno else str(shown)
     said = [f"{where}: {error.msg} (a syntax error: Python cannot read the file)"]
-    lines = text.splitlines()
+    lines = text.split("\n")  # Python's own line ends; splitlines() would also split at \f and \u2028
     if not error.lineno or not 1 <= error.lineno <= len(lines):  # e.g. at the end of the file
         return "\n".join(said + ([f"    {error.text.strip()}"] if (error.text or "").strip() else []))
+    tabs = isinstance(error, TabError)
 
-    def numbered(n):
-        return f"    {n:>3} | {lines[n - 1].rstrip()}"
+    def numbered(n):  # tabs drawn as 8 columns from the line's start, or as arrows where they are the error
+        line = lines[n - 1].rstrip()
+        return f"    {n:>3} | {line.replace(chr(9), '→' + chr(9)).expandtabs(4) if tabs else line.expandtabs(8)}"
 
     above = [n for n in range(error.lineno - 1, 0, -1) if lines[n - 1].strip()[:1] not in ("", "#")][:1]
-    if error.msg == "unexpected indent" and above:
+    if (error.msg == "unexpected indent" or tabs) and above:
         said += [numbered(above[0]), numbered(error.lineno)]
         said.append(
-            f"    Line {error.lineno} is indented more than line {above[0]}, the code above it: indent what you wrote"
-            " like the lines around its TODO."
+            f"    Line {error.lineno} or line {above[0]} indents with a tab (→) where the other uses spaces:"
+            " indent with spaces only."
+            if tabs
+            else f"    Line {error.lineno} is indented more than line {above[0]}, the code above it: indent what"
+            " you wrote like the lines around its TODO."
         )
     else:
         said.append(numbered(error.lineno))
         if error.offset:
-            said.append(" " * (len(numbered(error.lineno)) - len(lines[error.lineno - 1]) + error.offset - 1) + "^")
+            margin = len(f"    {error.lineno:>3} | ")
+            said.append(" " * (margin + len(lines[error.lineno - 1][: error.offset - 1].expandtabs(8))) + "^")
     return "\n".join(said)
 
 
@@ -645,6 +652,8 @@ def report(outcomes, tree, checked_all):
             continue
         count = len(outcome.todos)
         status = f"{count} TODO{'s' if count != 1 else ''} open" if count else outcome.stopped or "not right yet"
+        if outcome.stopped == "syntax error" and count:
+            status = f"a syntax error; {status}"
         print(f"  {chapter.number}  {chapter.name:<14} not yet ({status})")
         if first_open is None:
             first_open = outcome
@@ -654,6 +663,7 @@ def report(outcomes, tree, checked_all):
     print(f"\n{done} of {total} chapter{'s' if total != 1 else ''} done.")
     if first_open:
         verb = "Rename" if first_open.stopped == "a file hides a module" else "Fill in" if first_open.todos else "Fix"
+        verb = "Fix" if first_open.stopped == "syntax error" else verb
         print(f"{verb} {relative(first_open.source)}, then run: make check CHAPTER={first_open.chapter.name}")
         return 1
     if checked_all:
