@@ -105,13 +105,13 @@ def write_every_output(repo, tmp_path):
     # A chapter run from the repo root by mistake writes its outputs there.
     result = sh("python Dependencies/main.py TopSongs --tld rs --local-scheduler", repo, tmp_path)
     assert result.returncode == 0 and (repo / "top-rs.file").exists(), result.stdout
-    for name in in_chapters:  # and so do the others: the very same files
-        copy = repo / name.split("/", 1)[1]
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(repo / name, copy, follow_symlinks=False)
+    for name in in_chapters:  # and so do the others, the very same files; and so they do at the top of solutions/
+        for copy in (repo / name.split("/", 1)[1], repo / "solutions" / name.split("/", 1)[1]):
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(repo / name, copy, follow_symlinks=False)
     written = files(repo) - before
     assert any(name.startswith("solutions/") for name in written) and any("-luigi-tmp-" in name for name in written)
-    assert {"plays.tsv", "output/plays.db", "dummy-outputs/report.txt"} <= written
+    assert {"plays.tsv", "output/plays.db", "dummy-outputs/report.txt", "solutions/top-rs.file"} <= written
     return written
 
 

@@ -3,11 +3,12 @@
 That is, in each chapter folder of both trees (the exercises and solutions/):
 the files the chapter's tasks write (the `writes` of tools/chapters.py),
 luigi's leftover temporary files, the output folders once they are empty,
-and __pycache__; the same outputs in the repo root, where a chapter run from
-there by mistake (python Dependencies/main.py ...) writes them; and the
-repo's own scratch folders. A file of your own
-stays, whatever its name, wherever it is, whatever git ignores: this works
-from the file names alone, with or without git.
+and __pycache__; the same outputs at the top of both trees, where a chapter
+run from there by mistake (python Dependencies/main.py ...) writes them; and
+the repo's own scratch folders. A file of your own stays, wherever it is,
+whatever git ignores, unless it has the very name of an output in a place
+where the chapter writes that output: this works from the file names alone,
+with or without git.
 
 It keeps .venv* (the virtual environments), .luigid/ (a luigid may be running
 from it) and .workshop/ (what `make hint` remembers).
@@ -79,36 +80,38 @@ def clean_chapter(chapter, folder):
     return [path for path in removed if path]
 
 
-def clean_root(chapter):
-    """Remove the chapter's outputs from the repo root, where its command,
-    run from the root, writes them; returns what went. Only the folders its
-    outputs go in are looked at, and one goes only if it held outputs."""
+def clean_top(chapter, top):
+    """Remove the chapter's outputs from top (the repo root, or solutions/),
+    where its command, run from there, writes them; returns what went. Only
+    the folders its outputs go in are looked at, and one goes only if it
+    held outputs."""
     removed, emptied = [], set()
     for relative in [PurePosixPath("."), *chapter.output_folders()]:
-        folder = ROOT / relative
+        folder = top / relative
         if not folder.is_dir() or folder.is_symlink():
             continue
         for path in sorted(folder.iterdir()):
             if not path.is_dir() and chapter.generated(relative / path.name) and (gone := remove(path)):
                 removed.append(gone)
-                emptied.update(PurePosixPath(path.relative_to(ROOT).as_posix()).parents)
+                emptied.update(PurePosixPath(path.relative_to(top).as_posix()).parents)
     for relative in chapter.output_folders():  # deepest first
-        path = ROOT / relative
+        path = top / relative
         if relative in emptied and path.is_dir() and not any(path.iterdir()) and (gone := remove(path)):
             removed.append(gone)
     return removed
 
 
 def clean_repo():
-    """Remove the leftovers of every chapter folder in both trees and in the
-    repo root, and the repo's scratch."""
+    """Remove the leftovers of every chapter folder in both trees and at the
+    top of both, and the repo's scratch."""
     removed = []
     for tree in (EXERCISES, SOLUTIONS):
         for chapter in CHAPTERS:
             if chapter.folder(tree).is_dir():
                 removed += clean_chapter(chapter, chapter.folder(tree))
-    for chapter in CHAPTERS:
-        removed += clean_root(chapter)
+    for top in (EXERCISES, SOLUTIONS):
+        for chapter in CHAPTERS:
+            removed += clean_top(chapter, top)
     caches = [path for code in CODE for path in sorted((ROOT / code).rglob("__pycache__"))]
     for path in [*(ROOT / name for name in SCRATCH), *caches]:
         if (path.exists() or path.is_symlink()) and (gone := remove(path)):
