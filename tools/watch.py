@@ -119,10 +119,13 @@ def main(argv=None):
     def saved(change, path):  # or deleted: the check then says how to bring it back
         return path in files or path in homes  # a main.py, or a chapter folder gone or back
 
+    def present():
+        return [chapter.folder(tree) for chapter in CHAPTERS if chapter.folder(tree).is_dir()]
+
     def watch():
         """Watch the chapter folders there are, and the tree for folders that go
         or come back: a folder's watch ends with the folder (on file events)."""
-        folders = [chapter.folder(tree) for chapter in CHAPTERS if chapter.folder(tree).is_dir()]
+        folders = present()
         watching = watchfiles.watch(
             tree,
             *folders,
@@ -147,15 +150,14 @@ def main(argv=None):
             if chapter.folder(tree) not in folders:
                 print(f"{chapter.gone} It is watched again once it is back.")
         sys.stdout.flush()
-        while True:
-            changes = next(watching)
+        while (changes := next(watching, None)) is not None:
             if not changes:
                 continue
             paths = {Path(path) for _, path in changes}
             names = ", ".join(sorted(f"{p.relative_to(tree)}{'/' if str(p) in homes else ''}" for p in paths))
             gone = not any(p.exists() for p in paths)
             verb = "Deleted" if gone else "Back:" if any(str(p) in homes for p in paths) else "Saved"
-            if [chapter.folder(tree) for chapter in CHAPTERS if chapter.folder(tree).is_dir()] != folders:
+            if present() != folders:
                 watching.close()
                 folders, watching = watch()
             if sys.stdout.isatty():
