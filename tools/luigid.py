@@ -7,7 +7,8 @@ luigid listens on every network interface, with no login, and the workshop
 runs on conference wifi. Everything it keeps is in one folder: its pid file,
 its log, and its state file (without --state-path, luigid would keep its
 state in /var/lib/luigi-server/state.pickle, and only log a warning where it
-cannot write there). The state file keeps the tasks across a restart, but
+cannot write there); and, for `make luigid`, start.lock, so that two starts
+at the same instant make one luigid. The state file keeps the tasks across a restart, but
 not for ever: luigid drops a finished task about 11 minutes after its last
 worker left ([scheduler] worker_disconnect_delay, 60 s, then remove_delay,
 600 s), whatever the file holds.
