@@ -83,6 +83,17 @@ def test_two_starts_at_the_same_instant_make_one_luigid(tmp_path, processes_ment
     assert not [c for c in processes_mentioning(str(tmp_path)) if "--state-path" in c], "nothing left running"
 
 
+def test_a_luigid_of_another_folder_on_the_port_is_named_with_how_to_stop_it(tmp_path):
+    other = luigid.start_on_free_port(tmp_path / "another-clone")
+    try:
+        result = cli("start", "--folder", str(tmp_path / "this-clone"), "--port", str(other.port))
+    finally:
+        other.stop()
+    assert result.returncode == 1
+    assert f"port {other.port} is taken by luigid (pid {other.pid}), which this repo's `make luigid`" in result.stderr
+    assert f"Stop it with `kill {other.pid}`, or pick another port" in result.stderr, result.stderr
+
+
 def test_a_taken_port_is_explained(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -304,6 +304,12 @@ def start(folder=FOLDER, port=None, timeout=30, config=CONFIG):
         )
     if not port_is_free(port):
         program = holder(port)
+        if program and program.split()[0] == "luigid":  # one left by another clone of the workshop, say
+            pid = program.rsplit("pid ", 1)[1].rstrip(")")
+            raise LuigidError(
+                f"port {port} is taken by {program}, which this repo's `make luigid` did not start (another clone's,"
+                f" say).\nStop it with `kill {pid}`, or pick another port, e.g. `make luigid PORT={port + 1}`."
+            )
         raise LuigidError(
             f"port {port} is taken by {program or 'another program'}, so luigid cannot listen on it.\n"
             f"Pick another port, e.g. `make luigid PORT={port + 1}`, and give the workers the same one:\n"
