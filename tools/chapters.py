@@ -157,6 +157,11 @@ CHAPTERS = [
 ]
 
 
+def every(name):
+    """Whether a CHAPTER value is `all` (any case): every chapter."""
+    return (name or "").strip().lower() == "all"
+
+
 def find(name):
     """The chapter called `name` (any case; Basics/ as the shell completes a
     folder's name) or numbered so, or SystemExit with the known names."""

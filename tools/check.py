@@ -43,6 +43,7 @@ from tools.chapters import (
     ROOT,
     SOLUTIONS,
     WAKE_EVERY,
+    every,
     find,
     stop_group,
     stopping_as_on_ctrl_c,
@@ -662,8 +663,8 @@ def report(outcomes, tree, checked_all):
     total = len(CHAPTERS) if checked_all else 1
     print(f"\n{done} of {total} chapter{'s' if total != 1 else ''} done.")
     if first_open:
-        verb = "Rename" if first_open.stopped == "a file hides a module" else "Fill in" if first_open.todos else "Fix"
-        verb = "Fix" if first_open.stopped == "syntax error" else verb
+        verbs = {"a file hides a module": "Rename", "syntax error": "Fix"}  # else: fill in what is open
+        verb = verbs.get(first_open.stopped) or ("Fill in" if first_open.todos else "Fix")
         print(f"{verb} {relative(first_open.source)}, then run: make check CHAPTER={first_open.chapter.name}")
         return 1
     if checked_all:
@@ -713,7 +714,7 @@ def main(argv=None):
         "--time-limit", type=float, default=TIME_LIMIT, help=f"seconds per chapter (default: {TIME_LIMIT})"
     )
     args = parser.parse_args(argv)
-    if (args.chapter or "").strip().lower() == "all":  # as for make reset
+    if every(args.chapter):  # CHAPTER=all, as for make reset
         args.chapter = None
     chapters = [find(args.chapter)] if args.chapter else CHAPTERS
     tree = Path(args.tree).resolve()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.blanks import answer, open_todos, todos
-from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, find
+from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, every, find
 from tools.hints import HINTS
 
 LEVELS = 3
@@ -155,7 +155,7 @@ def main(argv=None):
     parser.add_argument("--tree", default=str(EXERCISES), help="folder with the chapter folders (default: the repo)")
     parser.add_argument("--first", action="store_true", help="show level 1, counted as seen (for make watch)")
     args = parser.parse_args(argv)
-    if (args.chapter or "").strip().lower() == "all":  # as for make check: the first chapter not done
+    if every(args.chapter):  # CHAPTER=all, as for make check: the first chapter not done
         args.chapter = None
     if args.level is not None and args.level not in [str(n) for n in range(1, LEVELS + 1)]:
         wrong = f"There is no hint level {args.level!r}: LEVEL is 1 to {LEVELS} (e.g. make hint LEVEL=2)."

@@ -15,14 +15,14 @@ from datetime import datetime
 
 from tools import hint
 from tools.blanks import exercise_from
-from tools.chapters import CHAPTERS, ROOT, SOLUTIONS, find
+from tools.chapters import CHAPTERS, ROOT, SOLUTIONS, every, find
 
 
 def main(argv):
     if len(argv) != 1:
         raise SystemExit("usage: make reset CHAPTER=<Name>, e.g. make reset CHAPTER=Basics (or CHAPTER=all)")
     failed = []
-    for chapter in CHAPTERS if argv[0].strip().lower() == "all" else [find(argv[0])]:
+    for chapter in CHAPTERS if every(argv[0]) else [find(argv[0])]:
         try:
             reset(chapter)
         except SystemExit as error:  # say why, and go on with the other chapters
