@@ -467,7 +467,8 @@ def test_exists_returning_a_cursor_is_named(repo, sh):
 # failing_blanks, for make hint and make watch --------------------------------------------
 
 
-def test_failing_blanks_names_open_and_failing_blanks(tmp_path):
+def test_failing_blanks_names_open_and_failing_blanks(tmp_path, monkeypatch):
+    monkeypatch.setattr(check, "PASSED", tmp_path / "passed.json")  # not this repo's own record
     tree = tmp_path / "tree"
     for chapter in (BASICS, CREATE):
         chapter.copy(SOLUTIONS, tree / chapter.name)

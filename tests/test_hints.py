@@ -142,13 +142,46 @@ def test_the_hint_moves_on_with_the_blanks_and_chapters(repo, sh):
     assert f"{basics.name} is done: nothing to hint." in filled.stdout  # as tools.check.failing_blanks says
 
 
+def test_a_chapter_that_passed_is_checked_again_only_once_its_files_change(repo, sh, tmp_path):
+    """make hint passes over the chapters done before it: those that passed
+    before (make check, make watch, make hint) on the very same files are not
+    checked again. Their main.py counts here each time the tests import or run it."""
+    basics, following = CHAPTERS[0], CHAPTERS[1]
+    imported = tmp_path / "imported"
+    main = basics.folder(repo) / "main.py"
+    main.write_text(f"{solution(basics)}\nopen({str(imported)!r}, 'a').write('once\\n')\n")
+
+    def runs():
+        return len(imported.read_text().splitlines()) if imported.exists() else 0
+
+    assert sh(f"make check CHAPTER={basics.name}", repo).returncode == 0
+    passed = runs()
+    assert passed > 0, "the check ran Basics' tests"
+    first = todos(solution(following))[0]
+    hint = f"Hint 1 of 3 for {following.name}/main.py:{first.line}, TODO 1: {first.text}"
+    assert headers(sh("make hint", repo).stdout) == [hint]
+    assert runs() == passed, "Basics passed on these very files: make hint did not check it again"
+    assert sh(f"make check CHAPTER={basics.name}", repo).returncode == 0
+    assert runs() == 2 * passed, "make check checks every chapter it names, every time"
+
+    for changed in (main, repo / "tests" / basics.tests.name, basics.folder(repo) / "my-notes.txt"):
+        before = runs()
+        with changed.open("a") as file:
+            file.write("\n# changed\n")
+        assert headers(sh("make hint LEVEL=1", repo).stdout) == [hint]
+        assert runs() > before, f"{changed.name} changed: Basics is checked again"
+    main.write_text(main.read_text().replace('print("Hello World")', 'print("Hello, World")'))
+    wrong = sh("make hint", repo)
+    assert "for Basics/main.py" in wrong.stdout and "printed:" in wrong.stdout, wrong.stdout
+
+
 class Checker:
     """tools.check.failing_blanks as the checker will provide it: what its tests reject, by blank."""
 
     def __init__(self, failing):
         self.failing, self.asked = failing, []
 
-    def __call__(self, chapter, tree):
+    def __call__(self, chapter, tree, trust_passed=False):
         self.asked.append((chapter.name, tree))
         return self.failing.get(chapter.name, {})
 

@@ -73,15 +73,16 @@ class Watcher:
             self.process.wait()
 
 
-def save(chapter, repo, atomically):
-    """Save a chapter's solution as its main.py, as editors save: a new file
-    renamed over the old one, or the same file written again."""
+def save(chapter, repo, atomically, then=""):
+    """Save a chapter's solution (and then, a line after it) as its main.py,
+    as editors save: a new file renamed over the old one, or the same file written again."""
     main = chapter.folder(repo) / "main.py"
+    text = (chapter.folder(SOLUTIONS) / "main.py").read_text() + then
     if atomically:
-        shutil.copy(chapter.folder(SOLUTIONS) / "main.py", main.with_name("main.py.new"))
+        main.with_name("main.py.new").write_text(text)
         os.replace(main.with_name("main.py.new"), main)
     else:
-        main.write_text((chapter.folder(SOLUTIONS) / "main.py").read_text())
+        main.write_text(text)
     return time.monotonic()
 
 
@@ -114,7 +115,8 @@ def test_watch_checks_again_on_save_and_stops_on_ctrl_c(tmp_path, polling, mode)
         if watched < len(CHAPTERS):
             watcher.wait_for(f"{last.gone} It is watched again once it is back.", timeout=10)
 
-        saved = save(first, repo, atomically=polling == "false")
+        imported = tmp_path / "imported"  # a line each time the tests import or run the first chapter's main.py
+        saved = save(first, repo, atomically=polling == "false", then=f"open({str(imported)!r}, 'a').write('.\\n')\n")
         noticed = watcher.wait_for(f"Saved {first.name}/main.py: checking", timeout=10)
         assert noticed - saved < 3, f"noticed the save after {noticed - saved:.1f} s"
         checked = watcher.wait_for(f"1 of {len(CHAPTERS)} chapters done.", timeout=120)
@@ -125,13 +127,14 @@ def test_watch_checks_again_on_save_and_stops_on_ctrl_c(tmp_path, polling, mode)
         watcher.wait_for("Watching again", timeout=10)
 
         if polling == "false":  # a main.py deleted: checked too, and the table says so
-            third = CHAPTERS[2]
+            third, runs = CHAPTERS[2], imported.read_text()
             (third.folder(repo) / "main.py").unlink()
             watcher.wait_for(f"Deleted {third.name}/main.py: checking", timeout=10)
             watcher.wait_for(f"1 of {len(CHAPTERS)} chapters done.", timeout=120)
             table = [line.split() for line in watcher.seen]
             assert [str(third.number), third.name, "not", "yet", "(missing)"] in table, watcher.seen
             watcher.wait_for("Watching again", timeout=10)
+            assert imported.read_text() == runs, f"{first.name} passed on these very files: not checked again"
             # Its folder deleted, then brought back (git checkout): a folder's file events end with
             # the folder, so the watch must start anew on the folder that came back.
             shutil.rmtree(third.folder(repo))

@@ -7,7 +7,7 @@ Prints a progress table; for the first chapter that is not done, it lists
 what fails, one line per blank, in the attendee's terms. Exits 0 only when
 every checked chapter passes.
 
-    python -m tools.check [CHAPTER] [--tree DIR] [--time-limit SECONDS]
+    python -m tools.check [CHAPTER] [--tree DIR] [--time-limit SECONDS] [--trust-passed]
 
 Other tools (`make hint`, `make watch`) call failing_blanks(chapter).
 """
@@ -16,6 +16,7 @@ import argparse
 import ast
 import contextlib
 import datetime
+import hashlib
 import importlib.machinery
 import json
 import os
@@ -58,6 +59,10 @@ TIME_LIMIT = 30
 GRACE = 5
 PARALLEL = min(os.cpu_count() or 2, 4)  # chapters checked at the same time
 STOP = threading.Event()  # set on Ctrl-C: every chapter's tests stop, cleanly
+# The chapters that passed, by a digest of what their checks read (see passed_before):
+# `make hint` and `make watch` need not check them again while nothing of it changes.
+PASSED = ROOT / ".workshop" / "passed.json"
+KEEP_PASSED = 20  # digests kept per chapter
 # A long text (what the attendee's code printed) is shown by its first and
 # last lines, each cut to WIDTH characters.
 HEAD, TAIL, WIDTH = 4, 4, 160
@@ -466,8 +471,56 @@ def kill_strays(folder):
                 os.kill(int(process.name), signal.SIGKILL)
 
 
-def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
-    """Check one chapter of tree, on a copy of its folder: an Outcome."""
+def digest(chapter, copy):
+    """One hash of all that a chapter's checks read: every file of the copy of
+    its folder (main.py, its data, the attendee's other files), its tests,
+    the checker, and the Python that runs them. None if a file cannot be read."""
+    hashed = hashlib.sha256(sys.version.encode())
+    files = sorted(p for p in Path(copy).rglob("*") if p.is_file())
+    others = [chapter.tests, ROOT / "tests" / "conftest.py", Path(__file__), ROOT / "requirements.txt"]
+    try:
+        for path in [*files, *others]:
+            name = path.relative_to(copy) if path in files else path
+            hashed.update(f"{name.as_posix()}\0{path.stat().st_size}\0".encode())
+            hashed.update(path.read_bytes())
+    except OSError:
+        return None
+    return hashed.hexdigest()
+
+
+def passed_before(chapter, fingerprint):
+    """Whether the checks of this chapter passed before on the files of that digest (PASSED)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError, TypeError):
+        return fingerprint is not None and fingerprint in json.loads(PASSED.read_text()).get(chapter.name, [])
+    return False
+
+
+def record_pass(chapter, fingerprint):
+    """Add a digest to the chapter's in PASSED. Two checks at once may each
+    write: one's record is then lost, and the chapter is checked once more.
+    A repo that cannot be written to keeps no record."""
+    if fingerprint is None:
+        return
+    written = PASSED.with_name(f"{PASSED.name}.{os.getpid()}.tmp")
+    try:
+        passed = {}
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            passed = dict(json.loads(PASSED.read_text()))
+        digests = passed.get(chapter.name)
+        digests = [d for d in digests if d != fingerprint] if isinstance(digests, list) else []
+        passed[chapter.name] = [*digests, fingerprint][-KEEP_PASSED:]
+        PASSED.parent.mkdir(exist_ok=True)
+        written.write_text(json.dumps(passed, indent=1, sort_keys=True) + "\n")
+        os.replace(written, PASSED)  # whole or not at all: never half a file
+    except OSError:
+        with contextlib.suppress(OSError):
+            written.unlink(missing_ok=True)
+
+
+def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT, trust_passed=False):
+    """Check one chapter of tree, on a copy of its folder: an Outcome. With
+    trust_passed, a chapter that passed before on the very same files is done
+    without running its tests again."""
     source = chapter.folder(tree) / "main.py"
     shown = relative(source)
     text, problem, outcome_stopped = read(source, chapter)
@@ -489,6 +542,9 @@ def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
             outcome.stopped = "cannot copy it"
             outcome.source = Path(source or chapter.folder(tree))  # named in the last line: "Fix ..."
             return outcome
+        fingerprint = digest(chapter, folder / "tree" / chapter.name)
+        if trust_passed and passed_before(chapter, fingerprint):
+            return outcome
         records, timed_out, returncode, output = run_tests(chapter, folder / "tree", folder, shown, time_limit)
         for failure in (r for r in records if r["event"] == "failed"):
             outcome.problems.setdefault(failure["blank"], failure["message"])
@@ -507,6 +563,8 @@ def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
     if timed_out or raised or not any(r["event"] == "finished" for r in records):
         outcome.stopped = "did not finish" if timed_out else "stopped early"
         outcome.problems[0] = cut_short(chapter, shown, text, records, timed_out, returncode, output, time_limit)
+    if outcome.done and not STOP.is_set():
+        record_pass(chapter, fingerprint)
     return outcome
 
 
@@ -602,7 +660,7 @@ def cut_short(chapter, shown, text, records, timed_out, returncode, output, time
 # The report -----------------------------------------------------------------------
 
 
-def failing_blanks(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
+def failing_blanks(chapter, tree=EXERCISES, time_limit=TIME_LIMIT, trust_passed=False):
     """The blanks of a chapter that are open or fail, for `make hint` and
     `make watch`: {blank number: one plain message}, in blank order, empty
     when the chapter is done.
@@ -613,11 +671,12 @@ def failing_blanks(chapter, tree=EXERCISES, time_limit=TIME_LIMIT):
     or a failing test of the chapter as a whole (reported only once no
     blank is open). An open blank's message is "TODO n is not filled in yet
     (<file>:<line>): <what to write>". Runs the same checks, on a copy of
-    the chapter folder, as `make check CHAPTER=...`."""
+    the chapter folder, as `make check CHAPTER=...` (with trust_passed: unless
+    they passed before on the very same files)."""
     if not hasattr(chapter, "tests"):
         chapter = find(str(chapter))
     with stopping_as_on_ctrl_c():
-        return dict(sorted(check(chapter, Path(tree), time_limit).problems.items()))
+        return dict(sorted(check(chapter, Path(tree), time_limit, trust_passed).problems.items()))
 
 
 def details(outcome):
@@ -713,6 +772,9 @@ def main(argv=None):
     parser.add_argument(
         "--time-limit", type=float, default=TIME_LIMIT, help=f"seconds per chapter (default: {TIME_LIMIT})"
     )
+    parser.add_argument(
+        "--trust-passed", action="store_true", help="skip a chapter that passed before on the same files (make watch)"
+    )
     args = parser.parse_args(argv)
     if every(args.chapter):  # CHAPTER=all, as for make reset
         args.chapter = None
@@ -722,7 +784,7 @@ def main(argv=None):
     with stopping_as_on_ctrl_c():
         pool = ThreadPoolExecutor(PARALLEL)
         try:
-            futures = [pool.submit(check, chapter, tree, limit) for chapter in chapters]
+            futures = [pool.submit(check, chapter, tree, limit, args.trust_passed) for chapter in chapters]
             return report(in_turn(futures), tree, checked_all=not args.chapter)
         except KeyboardInterrupt:  # the tests run in sessions of their own: stop them here
             STOP.set()

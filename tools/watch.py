@@ -81,14 +81,15 @@ def lines_of(process):
     return in_turn()
 
 
-def check_and_hint(tree):
+def check_and_hint(tree, again=False):
     """Print the progress table, then the first hint for the next blank. Both
     start at once, so that the hint (whose checker may run a chapter's tests
-    too) is ready when the table is."""
+    too) is ready when the table is. again: after a save, when the chapters
+    that passed before on the very same files need no check."""
     started = []
     try:
         with stops_held_back():
-            started.append(run(["tools.check", "--tree", str(tree)]))
+            started.append(run(["tools.check", "--tree", str(tree), *(["--trust-passed"] if again else [])]))
             started.append(run(["tools.hint", "--first", "--tree", str(tree)]))
         table, hint = map(lines_of, started)  # read at once: the hint must not wait for the pipe
         for line in table:
@@ -163,7 +164,7 @@ def main(argv=None):
             if sys.stdout.isatty():
                 print("\033[2J\033[H", end="")  # a clear screen, as for a fresh start
             print(f"{verb} {names}: checking...\n", flush=True)
-            check_and_hint(tree)
+            check_and_hint(tree, again=True)
             print("\nWatching again. Save a main.py to check again. Ctrl-C stops.", flush=True)
     except KeyboardInterrupt:
         pass
