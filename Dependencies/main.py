@@ -50,7 +50,7 @@ class Producer(luigi.Task):
         # A random generator of our own, with a fixed seed: the same events on
         # every machine, every run and every version of Python and luigi. The
         # shared generator of the random module would not do: luigi's worker
-        # draws from it too (and reseeds it in each process of --workers 2).
+        # draws from it too (and reseeds it in each task's process under --workers 2).
         rng = random.Random(2012)
         with self.output().open("w") as plays:
             for _ in range(100):

@@ -1,7 +1,7 @@
 """Chapter 6, Visualization: many tasks, several workers, one central scheduler.
 
-So far every command ran with --local-scheduler: luigi planned and ran the
-tasks inside that one process. Here the tasks run against luigi's central
+So far every command ran with --local-scheduler: luigi planned the tasks
+inside that one process. Here the tasks run against luigi's central
 scheduler, luigid: a server that keeps the whole graph, hands each task to
 exactly one worker, and shows it all in its web UI (the visualiser).
 
