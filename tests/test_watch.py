@@ -163,6 +163,33 @@ def test_watch_checks_again_on_save_and_stops_on_ctrl_c(tmp_path, polling, mode)
         watcher.stop()
 
 
+def test_watch_follows_the_chapter_you_save_and_not_the_files_a_run_writes(tmp_path):
+    """A self-learner who starts at chapter 4: after a save, the details and
+    the hint are for that chapter, not for Basics. Files that a run writes
+    next to main.py change its folder, which polling sees: no check for that."""
+    repo = fresh_repo(tmp_path / "repo", solved=False)
+    chapter = CHAPTERS[3]
+    watcher = Watcher(repo, command_env(tmp_path / "tmp") | {"WATCHFILES_FORCE_POLLING": "true"})
+    try:
+        watcher.wait_for(f"Hint 1 of 3 for {CHAPTERS[0].name}/main.py:", timeout=60)
+        watcher.wait_for("Watching the", timeout=10)
+        (chapter.folder(repo) / "plays.tsv").write_text("an output\n")
+        (chapter.folder(repo) / "notes").mkdir()
+        time.sleep(5 * watch.POLL_EVERY_MS / 1000)  # seen by now, if it were
+        main = chapter.folder(repo) / "main.py"
+        main.write_text(main.read_text() + "# saved once more\n")
+        watcher.wait_for(f"Saved {chapter.name}/main.py: checking", timeout=10)
+        checking = [line for line in watcher.seen if line.endswith("checking...")]
+        assert checking == [f"Saved {chapter.name}/main.py: checking..."], watcher.seen
+        todo = todos(main.read_text())[0]
+        watcher.wait_for(f"next: {chapter.name}/main.py:{todo.line}: TODO 1: {todo.text}", timeout=60)
+        watcher.wait_for(f"Fill in {chapter.name}/main.py, then run: make check CHAPTER={chapter.name}", timeout=10)
+        watcher.wait_for(f"Hint 1 of 3 for {chapter.name}/main.py:{todo.line}, TODO 1:", timeout=10)
+        assert watcher.interrupt() in (0, 130, -signal.SIGINT)
+    finally:
+        watcher.stop()
+
+
 def test_watch_polls_where_file_events_go_missing(monkeypatch, tmp_path):
     monkeypatch.delenv("WATCHFILES_FORCE_POLLING", raising=False)
     monkeypatch.setattr(watch.sys, "platform", "linux")

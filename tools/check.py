@@ -7,7 +7,7 @@ Prints a progress table; for the first chapter that is not done, it lists
 what fails, one line per blank, in the attendee's terms. Exits 0 only when
 every checked chapter passes.
 
-    python -m tools.check [CHAPTER] [--tree DIR] [--time-limit SECONDS] [--trust-passed]
+    python -m tools.check [CHAPTER] [--tree DIR] [--time-limit SECONDS] [--trust-passed] [--focus CHAPTER]
 
 Other tools (`make hint`, `make watch`) call failing_blanks(chapter).
 """
@@ -701,9 +701,12 @@ def details(outcome):
     return lines
 
 
-def report(outcomes, tree, checked_all):
+def report(outcomes, tree, checked_all, focus=None):
+    """Print the table, as the outcomes come, with the details of the first
+    chapter that is not done: the first from chapter focus on (the one that
+    make watch saw saved), else the first of all, its details then after the table."""
     print(f"Checking your exercises in {relative(tree) if tree != ROOT else 'this repo'}:\n", flush=True)
-    done, first_open, outcome = 0, None, None
+    done, first_open, earlier, outcome = 0, None, None, None
     for outcome in outcomes:  # in chapter order, each as soon as it is known
         chapter = outcome.chapter
         if outcome.done:
@@ -715,10 +718,15 @@ def report(outcomes, tree, checked_all):
         if outcome.stopped == "syntax error" and count:
             status = f"a syntax error; {status}"
         print(f"  {chapter.number}  {chapter.name:<14} not yet ({status})")
-        if first_open is None:
+        if focus and chapter.number < focus.number:
+            earlier = earlier or outcome
+        elif first_open is None:
             first_open = outcome
             print("\n".join(details(outcome)))
         sys.stdout.flush()
+    if first_open is None and earlier:
+        first_open = earlier
+        print(f"\n{earlier.chapter.name}:\n" + "\n".join(details(earlier)))
     total = len(CHAPTERS) if checked_all else 1
     print(f"\n{done} of {total} chapter{'s' if total != 1 else ''} done.")
     if first_open:
@@ -775,6 +783,7 @@ def main(argv=None):
     parser.add_argument(
         "--trust-passed", action="store_true", help="skip a chapter that passed before on the same files (make watch)"
     )
+    parser.add_argument("--focus", help="details for the first chapter not done from this one on (make watch)")
     args = parser.parse_args(argv)
     if every(args.chapter):  # CHAPTER=all, as for make reset
         args.chapter = None
@@ -785,7 +794,8 @@ def main(argv=None):
         pool = ThreadPoolExecutor(PARALLEL)
         try:
             futures = [pool.submit(check, chapter, tree, limit, args.trust_passed) for chapter in chapters]
-            return report(in_turn(futures), tree, checked_all=not args.chapter)
+            focus = find(args.focus) if args.focus else None
+            return report(in_turn(futures), tree, checked_all=not args.chapter, focus=focus)
         except KeyboardInterrupt:  # the tests run in sessions of their own: stop them here
             STOP.set()
             print("\nStopped.", file=sys.stderr)

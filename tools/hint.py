@@ -68,9 +68,12 @@ def next_blank(chapter, tree):
     return None, failing
 
 
-def find_blank(chapter_name, tree):
-    """(the blank to hint, None), or (None, what to say instead)."""
-    chapters = [find(chapter_name)] if chapter_name else CHAPTERS
+def find_blank(chapter_name, tree, start=None):
+    """(the blank to hint, None), or (None, what to say instead). With no
+    chapter named: the first chapter not done, looking from chapter start on
+    (make watch: the one saved), then from the first."""
+    later = [c for c in CHAPTERS if start and c.number >= start.number]
+    chapters = [find(chapter_name)] if chapter_name else later + [c for c in CHAPTERS if c not in later]
     for chapter in chapters:
         blank, failing = next_blank(chapter, tree)
         if blank:
@@ -156,6 +159,7 @@ def main(argv=None):
     parser.add_argument("--level", help=f"show this level, 1 to {LEVELS}")
     parser.add_argument("--tree", default=str(EXERCISES), help="folder with the chapter folders (default: the repo)")
     parser.add_argument("--first", action="store_true", help="show level 1, counted as seen (for make watch)")
+    parser.add_argument("--from", dest="start", help="with no chapter: look from this chapter on (for make watch)")
     args = parser.parse_args(argv)
     if every(args.chapter):  # CHAPTER=all, as for make check: the first chapter not done
         args.chapter = None
@@ -165,7 +169,8 @@ def main(argv=None):
         return 2
     sys.dont_write_bytecode = True  # never leave __pycache__ in the attendee's folders
 
-    blank, instead = find_blank(args.chapter, Path(args.tree).resolve())
+    start = find(args.start) if args.start else None
+    blank, instead = find_blank(args.chapter, Path(args.tree).resolve(), start)
     if blank is None:
         print(instead)
         return 0

@@ -81,16 +81,21 @@ def lines_of(process):
     return in_turn()
 
 
-def check_and_hint(tree, again=False):
+def check_and_hint(tree, saved=None):
     """Print the progress table, then the first hint for the next blank. Both
     start at once, so that the hint (whose checker may run a chapter's tests
-    too) is ready when the table is. again: after a save, when the chapters
-    that passed before on the very same files need no check."""
+    too) is ready when the table is. After a save of chapter saved: the
+    details and the hint are for the first chapter not done from that one on,
+    and the chapters that passed before on the very same files need no check."""
+    table, hint = ["tools.check", "--tree", str(tree)], ["tools.hint", "--first", "--tree", str(tree)]
+    if saved:
+        table += ["--trust-passed", "--focus", saved.name]
+        hint += ["--from", saved.name]
     started = []
     try:
         with stops_held_back():
-            started.append(run(["tools.check", "--tree", str(tree), *(["--trust-passed"] if again else [])]))
-            started.append(run(["tools.hint", "--first", "--tree", str(tree)]))
+            started.append(run(table))
+            started.append(run(hint))
         table, hint = map(lines_of, started)  # read at once: the hint must not wait for the pipe
         for line in table:
             print(line, end="", flush=True)
@@ -152,19 +157,23 @@ def main(argv=None):
                 print(f"{chapter.gone} It is watched again once it is back.")
         sys.stdout.flush()
         while (changes := next(watching, None)) is not None:
-            if not changes:
+            # A main.py saved or deleted, or a chapter folder gone or back. A folder
+            # reported for what happens in it (a run writing its outputs) is neither.
+            moved = set(present()) ^ set(folders)
+            paths = {Path(path) for _, path in changes if path in files} | moved
+            if not paths:
                 continue
-            paths = {Path(path) for _, path in changes}
             names = ", ".join(sorted(f"{p.relative_to(tree)}{'/' if str(p) in homes else ''}" for p in paths))
             gone = not any(p.exists() for p in paths)
-            verb = "Deleted" if gone else "Back:" if any(str(p) in homes for p in paths) else "Saved"
-            if present() != folders:
+            verb = "Deleted" if gone else "Back:" if moved else "Saved"
+            if moved:
                 watching.close()
                 folders, watching = watch()
+            focus = next(c for c in CHAPTERS if c.folder(tree) in {p if str(p) in homes else p.parent for p in paths})
             if sys.stdout.isatty():
                 print("\033[2J\033[H", end="")  # a clear screen, as for a fresh start
             print(f"{verb} {names}: checking...\n", flush=True)
-            check_and_hint(tree, again=True)
+            check_and_hint(tree, focus)
             print("\nWatching again. Save a main.py to check again. Ctrl-C stops.", flush=True)
     except KeyboardInterrupt:
         pass
