@@ -3,6 +3,9 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+# `python -m tools.check` finds tools/ in the current folder, which Python
+# leaves off its path under PYTHONSAFEPATH=1 (set in some shells' profiles).
+unexport PYTHONSAFEPATH
 
 # The interpreters tried, in order, to create the virtual environment.
 PYTHON ?= python3 python3.13 python3.12 python3.11 python3.10

@@ -203,6 +203,15 @@ def test_a_venv_made_by_hand_inside_the_repo_is_no_part_of_a_fresh_clone(tmp_pat
     assert not list(clone.glob("*/pyvenv.cfg"))
 
 
+def test_the_commands_work_where_python_leaves_the_current_folder_off_its_path(repo, run):
+    """PYTHONSAFEPATH=1 (Python 3.11+), set in some shells' profiles: `python -m tools.check` would find no tools/."""
+    check = run("make check CHAPTER=Basics", repo, PYTHONSAFEPATH="1")
+    assert "0 of 1 chapter done." in check.stdout, check.stdout
+    for command in ("make hint", "make clean", "make reset CHAPTER=Basics"):
+        result = run(command, repo, PYTHONSAFEPATH="1")
+        assert result.returncode == 0 and "No module named" not in result.stdout, f"{command}:\n{result.stdout}"
+
+
 # Windows without WSL, and no network -------------------------------------------
 
 
