@@ -125,8 +125,8 @@ def pretend_to_work(task, steps=4):
 
 def check_before_running(argv):
     """Stop at once, with a hint, on what would fail only later: a --pace-seconds
-    that every task would trip over, no worker at all, or no luigid (luigi would
-    try 3 times, 30 seconds apart, before giving up)."""
+    that every task would trip over, no worker at all, no luigid (luigi would
+    try 3 times, 30 seconds apart, before giving up), or a proxy in the way."""
     with luigi.cmdline_parser.CmdlineParser.global_instance(argv):
         settings = luigi.interface.core()  # the options and luigi.cfg, as luigi reads them
         try:
@@ -138,8 +138,15 @@ def check_before_running(argv):
     if settings.local_scheduler:
         return
     url = settings.scheduler_url or f"http://{settings.scheduler_host}:{settings.scheduler_port}/"
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https"):
         sys.exit(f"error: --scheduler-url {url!r} is not a web address such as http://localhost:8082/")
+    proxy = urllib.request.getproxies().get(parts.scheme)  # luigi's calls to luigid go through it too
+    if proxy and parts.hostname in ("localhost", "127.0.0.1") and not urllib.request.proxy_bypass(parts.hostname):
+        sys.exit(
+            f"error: the proxy in http_proxy ({proxy}) would carry luigi's calls to the luigid at {url},\n"
+            "and it cannot reach this machine's luigid. Leave it out: export no_proxy=localhost,127.0.0.1"
+        )
     try:  # ask what only luigid answers: the task list, from its API
         with urllib.request.urlopen(url.rstrip("/") + "/api/task_list", timeout=5) as answer:
             is_luigid = "response" in json.load(answer)

@@ -175,6 +175,18 @@ def test_the_scheduler_port_is_checked_at_once(chapter, other):
 
 
 @pytest.mark.thorough
+def test_a_proxy_in_the_way_of_luigid_is_named_at_once(chapter):
+    """A corporate laptop's http_proxy, with no no_proxy for localhost: luigi
+    would send its calls to luigid through the proxy, and fail after a minute."""
+    proxied = f"env -u no_proxy -u NO_PROXY http_proxy=http://127.0.0.1:{luigid_tool.free_port()}"
+    result = chapter.cli(f"{proxied} {chapter.chapter.command} --scheduler-port {chapter.luigid.port}", timeout=20)
+    assert result.returncode == 1, result.stdout
+    assert result.stdout.startswith("error: the proxy in http_proxy (http://127.0.0.1:"), result.stdout
+    assert "export no_proxy=localhost,127.0.0.1" in result.stdout, result.stdout
+    assert not chapter.written(), "nothing may run"
+
+
+@pytest.mark.thorough
 def test_two_processes_on_the_same_graph_run_each_task_once(chapter):
     """Two workers started together, as if on two machines, with the options
     the README gives for that: luigid hands each task to exactly one of them.

@@ -16,6 +16,7 @@ import time
 import pytest
 
 from tools import check
+from tools import luigid as luigid_tool
 from tools.blanks import answer, todos, with_blank
 from tools.chapters import CHAPTERS, SOLUTIONS, command_env, find
 
@@ -155,6 +156,35 @@ def test_check_runs_a_copy_of_the_chapter_folder(repo, sh):
     assert status(repo) == before == [f" M {CREATE.name}/main.py"]
     assert not list(repo.glob("**/__pycache__")), "check must not leave bytecode in the repo"
     assert "/tmp" not in result.stdout and "check-" not in result.stdout, "paths of the copy shown as the attendee's"
+
+
+def test_pytest_settings_of_the_attendees_shell_do_not_reach_the_checks(repo, tmp_path):
+    """PYTEST_ADDOPTS or PYTEST_PLUGINS exported for another project: options
+    or plugins that the checks do not load would fail a right answer."""
+    plant(repo, BASICS, text=solution(BASICS))
+    env = command_env(tmp_path / "tmp") | {"PYTEST_ADDOPTS": "-n auto --cov=src", "PYTEST_PLUGINS": "other_plugin"}
+    result = subprocess.run(
+        ["make", "check", "CHAPTER=Basics"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert result.returncode == 0 and "1 of 1 chapter done." in result.stdout, result.stdout
+
+
+def test_a_proxy_of_the_attendees_shell_does_not_fail_chapter_6(repo, tmp_path):
+    """http_proxy set and no no_proxy (a corporate laptop): the checks reach
+    their own luigid directly; make doctor and main.py itself name the proxy."""
+    plant(repo, VISUALIZATION, text=solution(VISUALIZATION))
+    env = command_env(tmp_path / "tmp") | {"http_proxy": f"http://127.0.0.1:{luigid_tool.free_port()}"}
+    env = {k: v for k, v in env.items() if k.lower() != "no_proxy"}
+    result = subprocess.run(
+        ["make", "check", "CHAPTER=Visualization"], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    assert result.returncode == 0 and "1 of 1 chapter done." in result.stdout, result.stdout
 
 
 # Messages in the attendee's terms ---------------------------------------------------

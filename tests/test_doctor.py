@@ -16,7 +16,7 @@ from tests.test_tooling import fake_python
 from tools import doctor, luigid
 from tools.chapters import CHAPTERS, ROOT, command_env, fresh_repo
 
-CHECKS = 7  # Python, .venv, port, temporary folder, git, make, chapter configs
+CHECKS = 8  # Python, .venv, port, temporary folder, git, make, chapter configs, the shell's settings
 
 
 def lines(output, status):
@@ -135,6 +135,42 @@ def test_the_port_held_by_another_program_is_named(repo, sh, tmp_path):
         f" program, or give luigid another port: make luigid PORT={port + 1}, then"
         f" python main.py --workers 4 --scheduler-port {port + 1}"
     ]
+
+
+def test_settings_made_for_other_projects_are_named_with_their_fix(repo, tmp_path):
+    """A corporate proxy, another project's luigi first on PYTHONPATH, warnings made errors, a luigi setting."""
+    other = tmp_path / "other-project"
+    (other / "luigi").mkdir(parents=True)
+    (other / "luigi" / "__init__.py").write_text("raise ImportError('luigi 2.8 of another project')\n")
+    proxy = f"http://127.0.0.1:{luigid.free_port()}"
+    settings = {"http_proxy": proxy, "no_proxy": "", "NO_PROXY": "", "PYTHONPATH": str(other)}
+    settings |= {"PYTHONWARNINGS": "error", "LUIGI_CONFIG_PARSER": "toml"}
+    result = run_doctor(repo, tmp_path, **settings)
+    assert result.returncode == 1, result.stdout
+    problems, warnings = lines(result.stdout, "problem"), lines(result.stdout, "warning")
+    assert f"http_proxy is set ({proxy}) and no_proxy leaves out localhost" in "\n".join(problems), result.stdout
+    assert any(p.endswith("export no_proxy=localhost,127.0.0.1") for p in problems), result.stdout
+    assert f"python imports luigi from {other / 'luigi'}, not from" in "\n".join(problems), result.stdout
+    assert "PYTHONWARNINGS=error turns warnings into errors" in "\n".join(problems), result.stdout
+    assert warnings == [
+        "LUIGI_CONFIG_PARSER=toml is set, and luigi reads it: the chapters may not run as their pages show"
+        " (make check sets it aside). Run: unset LUIGI_CONFIG_PARSER"
+    ], result.stdout
+    clean = run_doctor(repo, tmp_path, no_proxy="localhost", PYTHONWARNINGS="default", http_proxy=proxy)
+    assert "no setting of this shell or machine changes what luigi does" in clean.stdout, clean.stdout
+
+
+def test_a_luigi_config_of_the_whole_machine_is_named(monkeypatch, tmp_path):
+    machine = tmp_path / "etc-luigi.cfg"
+    monkeypatch.setattr(doctor, "SYSTEM_CONFIGS", (tmp_path / "none.cfg", machine))
+
+    def said():  # of the machine's configs (this test's own process has LUIGI_CONFIG_PATH set)
+        return [(status, m) for status, m in doctor.environment_check(Path(sys.prefix)) if "luigi also reads" in m]
+
+    assert said() == []
+    machine.write_text("[worker]\nkeep_alive = true\n")
+    [(status, message)] = said()
+    assert status == doctor.WARNING and message.startswith(f"luigi also reads {machine}, before"), message
 
 
 def test_a_luigid_on_the_port_is_fine(repo, sh, luigid):

@@ -172,6 +172,15 @@ def find(name):
     raise SystemExit(f"error: there is no chapter {name!r}. The chapters are: {known}")
 
 
+def no_proxy_for(env, *hosts):
+    """Add hosts to env's no_proxy: luigi's calls to a luigid on this machine
+    (localhost, 127.0.0.1) must not go to the proxy of a corporate laptop's
+    http_proxy, which cannot reach them."""
+    for name in ("no_proxy", "NO_PROXY"):
+        env[name] = ",".join(filter(None, [env.get(name), *hosts]))
+    return env
+
+
 def command_env(tmpdir=None, config=None):
     """The environment for a documented command: this venv's `python` first on
     PATH (and for `make`, as its VENV), output unbuffered as on a terminal, no
@@ -180,7 +189,8 @@ def command_env(tmpdir=None, config=None):
     directory ..."). With tmpdir, temporary files go there, and so
     do luigi's pid locks, which otherwise turn away the same command run at
     the same time by another test on this machine. With config, luigi reads
-    that file too, after ./luigi.cfg (for a test's own luigid, see tools/luigid.py)."""
+    that file too, after ./luigi.cfg (for a test's own luigid, see tools/luigid.py).
+    A luigid on this machine is reached without a proxy (see no_proxy_for)."""
     # Nor make's own variables: under `make test`, a documented `make ...` would
     # run as a sub-make and print "make[1]: Entering directory" lines.
     outside = ("LUIGI_", "PYTEST_", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")
@@ -191,6 +201,7 @@ def command_env(tmpdir=None, config=None):
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["VENV"] = sys.prefix
     env["PYTHONUNBUFFERED"] = "1"
+    no_proxy_for(env, "localhost", "127.0.0.1")
     if config:
         env["LUIGI_CONFIG_PATH"] = str(config)
     return env

@@ -427,7 +427,9 @@ def run_tests(chapter, tree, folder, shown, time_limit):
     command += ["-p", "no:cacheprovider", "-q", "--tb=no", "--show-capture=no", "-m", "not thorough"]
     # No plugin that happens to be installed (xdist, anyio...): the chapter's
     # tests need none, and loading them takes a third of pytest's start-up.
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", TMPDIR=str(folder), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+    # Nor the options and plugins of another project (PYTEST_ADDOPTS="-n auto").
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
+    env |= {"PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(folder), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     with open(folder / "output.txt", "wb") as output:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,

@@ -11,6 +11,7 @@ from __future__ import annotations  # this file runs on older Pythons too, to sa
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import platform
@@ -28,6 +29,9 @@ PORT = 8082  # where luigi's workers look for luigid, unless told otherwise
 # The interpreters that make tries, in this order, to create the venv: PYTHON in the Makefile.
 PYTHONS = "python3 python3.13 python3.12 python3.11 python3.10"
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
+# The configuration files of the whole machine that luigi reads before ./luigi.cfg
+# (luigi.configuration.LuigiConfigParser._config_paths).
+SYSTEM_CONFIGS = (Path("/etc/luigi/client.cfg"), Path("/etc/luigi/luigi.cfg"))
 
 
 def shown(path):
@@ -110,7 +114,8 @@ def venv_check(venv, python, version, luigi):
 def speaks_luigid(port):
     """Whether the program on port answers as luigid's HTTP API does."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/task_list?data={{}}", timeout=2) as answer:
+        local = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an http_proxy
+        with local.open(f"http://127.0.0.1:{port}/api/task_list?data={{}}", timeout=2) as answer:
             return "response" in json.load(answer)
     except (OSError, ValueError):
         return False
@@ -262,6 +267,58 @@ def configs_check():
     return found or [(OK, f"the {len(configs)} chapter configs are links to luigi.cfg")]
 
 
+def environment_check(venv):
+    """Settings of this shell, made for other projects, that change what
+    python and luigi do in the chapters (make check sets most of them aside)."""
+    found = []
+    proxy = urllib.request.getproxies().get("http")
+    if proxy and not urllib.request.proxy_bypass("localhost"):
+        found.append(
+            (
+                PROBLEM,
+                f"http_proxy is set ({proxy}) and no_proxy leaves out localhost: luigi would call the luigid"
+                " of chapter 6 through that proxy, which cannot reach it. Run: export no_proxy=localhost,127.0.0.1",
+            )
+        )
+    warnings = os.environ.get("PYTHONWARNINGS", "")
+    if "error" in warnings:
+        found.append(
+            (
+                PROBLEM,
+                f"PYTHONWARNINGS={warnings} turns warnings into errors, and luigi warns in chapter 1's first run:"
+                " unset PYTHONWARNINGS",
+            )
+        )
+    in_venv = Path(sys.prefix).resolve() == venv.resolve()  # as make doctor runs: the venv's python
+    spec = importlib.util.find_spec("luigi") if in_venv else None
+    if spec and spec.origin and venv.resolve() not in Path(spec.origin).resolve().parents:
+        found.append(
+            (
+                PROBLEM,
+                f"python imports luigi from {Path(spec.origin).parent}, not from {shown(venv)}"
+                f" (PYTHONPATH={os.environ.get('PYTHONPATH', '')}): unset PYTHONPATH",
+            )
+        )
+    for name in sorted(n for n in os.environ if n.startswith("LUIGI_")):
+        found.append(
+            (
+                WARNING,
+                f"{name}={os.environ[name]} is set, and luigi reads it: the chapters may not run as their pages"
+                f" show (make check sets it aside). Run: unset {name}",
+            )
+        )
+    for config in SYSTEM_CONFIGS:
+        if config.is_file():
+            found.append(
+                (
+                    WARNING,
+                    f"luigi also reads {config}, before the chapter's luigi.cfg: a setting there that the workshop's"
+                    " does not make applies too ([worker] keep_alive = true, say, makes a run wait instead of end)",
+                )
+            )
+    return found or [(OK, "no setting of this shell or machine changes what luigi does in the chapters")]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", default=PORT, help=f"the port luigid will use (default: {PORT})")
@@ -282,6 +339,7 @@ def main(argv=None):
     results += tmp_check()
     results += tools_check()
     results += configs_check()
+    results += environment_check(venv)
     for status, message in results:
         print(f"  {status:<8} {message}")
 

@@ -54,7 +54,7 @@ import urllib.parse
 from collections import Counter
 from pathlib import Path
 
-from tools.chapters import ROOT, command_env
+from tools.chapters import ROOT, command_env, no_proxy_for
 
 REFUSED = 77
 SCRATCH = ROOT / ".scale-out"  # `make clean` removes it (it is in .gitignore)
@@ -341,7 +341,7 @@ class Round:
         for host in WORKER_HOSTS:
             command = [sys.executable, str(CHAPTER), "--workers", str(WORKERS), "--scheduler-host", ADDRESS[SCHEDULER]]
             tmp = SCRATCH / "hosts" / host / "tmp"  # the host's own /tmp
-            env = command_env(tmpdir=tmp, config=SCRATCH / "worker.cfg")
+            env = no_proxy_for(command_env(tmpdir=tmp, config=SCRATCH / "worker.cfg"), ADDRESS[SCHEDULER])
             self.workers[host] = self.lab.start(host, command, self.logs.paths[host], SHARED, env)
 
     def follow(self):
