@@ -7,9 +7,13 @@ SHELL := /bin/bash
 # leaves off its path under PYTHONSAFEPATH=1 (set in some shells' profiles).
 unexport PYTHONSAFEPATH
 
-# The interpreters tried, in order, to create the virtual environment.
-PYTHON ?= python3 python3.13 python3.12 python3.11 python3.10
-VENV ?= .venv
+# The interpreters tried, in order, to create the virtual environment, and the
+# virtual environment's folder. Each may be given on make's command line (make
+# setup PYTHON=python3.12 VENV=...), but a PYTHON or VENV exported for another
+# project (node-gyp reads PYTHON) is not used: nothing is installed into another
+# project's venv. The tests name the venv they run in with WORKSHOP_VENV.
+PYTHON = python3 python3.13 python3.12 python3.11 python3.10
+VENV = $(or $(WORKSHOP_VENV),.venv)
 # make splits names at spaces, so in a rule and unquoted in a recipe, the venv's
 # bin folder is named with each space escaped: the repo may be in ~/My Projects.
 space := $(subst ,, )

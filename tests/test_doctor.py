@@ -24,10 +24,11 @@ def lines(output, status):
 
 
 def run_doctor(folder, tmp_path, *args, **env):
-    """tools.doctor, run directly as where make is missing, with env's changes to the environment."""
+    """tools.doctor, run directly as where make is missing, for this test run's
+    venv (unless args name another), with env's changes to the environment."""
     environment = command_env(tmp_path / "tmp") | env
     return subprocess.run(
-        [sys.executable, "-m", "tools.doctor", "--port", str(luigid.free_port()), *args],
+        [sys.executable, "-m", "tools.doctor", "--port", str(luigid.free_port()), "--venv", sys.prefix, *args],
         cwd=folder,
         env=environment,
         capture_output=True,
@@ -47,7 +48,7 @@ def test_a_ready_laptop_gets_all_ok(repo, sh):
 
 def test_the_interpreters_are_the_makefiles(tmp_path):
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^PYTHON \?= (.+)$", makefile, re.M).group(1) == doctor.PYTHONS
+    assert re.search(r"^PYTHON = (.+)$", makefile, re.M).group(1) == doctor.PYTHONS
 
 
 def test_no_supported_python_and_no_venv(tmp_path):

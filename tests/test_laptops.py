@@ -25,12 +25,12 @@ GIT = "git -c user.name=attendee -c user.email=attendee@example.invalid"
 @pytest.fixture
 def run(tmp_path):
     """Run a shell command as a user would, with this test run's venv as
-    make's VENV (unless venv=None: then make uses the repo's own .venv) and
+    make's venv (unless venv=None: then make uses the repo's own .venv) and
     any environment variable changed (None removes it)."""
 
     def run(command, cwd, config=None, venv=sys.prefix, **changes):
         env = command_env(tmp_path / "tmp", config)
-        changes["VENV"] = venv
+        changes["WORKSHOP_VENV"] = venv
         for name, value in changes.items():
             if value is None:
                 env.pop(name, None)
@@ -210,6 +210,19 @@ def test_the_commands_work_where_python_leaves_the_current_folder_off_its_path(r
     for command in ("make hint", "make clean", "make reset CHAPTER=Basics"):
         result = run(command, repo, PYTHONSAFEPATH="1")
         assert result.returncode == 0 and "No module named" not in result.stdout, f"{command}:\n{result.stdout}"
+
+
+def test_a_venv_or_python_exported_for_another_project_is_not_used(repo, run, tmp_path):
+    """VENV or PYTHON in the environment (node-gyp reads PYTHON): make would
+    install the workshop into another project's venv, or try only that Python.
+    make -n prints the commands that make would run."""
+    other = tmp_path / "other-project" / "venv"
+    planned = run("make -n setup check", repo, venv=None, VENV=str(other), PYTHON="python3.9")
+    assert planned.returncode == 0, planned.stdout
+    assert 'tools/make-venv ".venv" python3 python3.13' in planned.stdout, planned.stdout
+    assert ".venv/bin/python -m tools.check" in planned.stdout and str(other) not in planned.stdout
+    given = run(f"make -n setup VENV={other} PYTHON=python3.12", repo, venv=None)
+    assert f'tools/make-venv "{other}" python3.12' in given.stdout, "given on make's command line, they count"
 
 
 # Windows without WSL, and no network -------------------------------------------

@@ -183,7 +183,7 @@ def no_proxy_for(env, *hosts):
 
 def command_env(tmpdir=None, config=None):
     """The environment for a documented command: this venv's `python` first on
-    PATH (and for `make`, as its VENV), output unbuffered as on a terminal, no
+    PATH (and for `make`, as its venv: WORKSHOP_VENV), output unbuffered as on a terminal, no
     luigi settings from outside, and no make variables from a `make test`
     around it (they would make `make check` print "make[1]: Entering
     directory ..."). With tmpdir, temporary files go there, and so
@@ -199,7 +199,7 @@ def command_env(tmpdir=None, config=None):
         Path(tmpdir).mkdir(parents=True, exist_ok=True)
         env["TMPDIR"] = str(tmpdir)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["VENV"] = sys.prefix
+    env["WORKSHOP_VENV"] = sys.prefix
     env["PYTHONUNBUFFERED"] = "1"
     no_proxy_for(env, "localhost", "127.0.0.1")
     if config:

@@ -322,8 +322,8 @@ def environment_check(venv):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", default=PORT, help=f"the port luigid will use (default: {PORT})")
-    parser.add_argument("--venv", default=os.environ.get("VENV") or ".venv", help="the virtual environment")
-    parser.add_argument("--python", default=os.environ.get("PYTHON") or PYTHONS, help="the interpreters to try")
+    parser.add_argument("--venv", default=".venv", help="the virtual environment")
+    parser.add_argument("--python", default=PYTHONS, help="the interpreters to try")
     args = parser.parse_args(argv)
     if not re.fullmatch(r"[0-9]+", str(args.port)) or not 1 <= int(args.port) <= 65535:  # as make luigid says
         parser.exit(2, f"error: PORT must be a whole number from 1 to 65535, not {str(args.port)!r}.\n")
