@@ -289,6 +289,38 @@ def test_chapter_6_hands_luigid_over_to_the_repo_without_git(repo, tmp_path):
     assert "1 of 1 chapter done." in checked.stdout and "make[" not in checked.stdout, checked.stdout  # solved
 
 
+def test_make_in_any_chapter_folder_is_the_repos_make_for_that_chapter(tmp_path):
+    """Each "Run it" block runs in the chapter folder, so that is where make
+    check gets typed: there, check, hint and reset take that chapter, clean
+    removes its outputs there, and the rest is the repo's make. The repo as
+    published, without git (a zip download), in a folder with a space, in both trees."""
+    copy = fresh_repo(tmp_path / "My Projects" / "luigi-workshop", solved=False)
+    for chapter in CHAPTERS:
+        for tree in (copy, copy / "solutions"):
+            checked = sh("make check", chapter.folder(tree), tmp_path)
+            rows = [line.split()[:2] for line in checked.stdout.splitlines() if line[:3].strip().isdigit()]
+            assert rows == [[str(chapter.number), chapter.name]], checked.stdout
+            assert "0 of 1 chapter done." in checked.stdout, checked.stdout  # the exercise, with its blanks
+    folder = find("Dependencies").folder(copy)
+    hint = sh("make hint", folder, tmp_path)
+    assert hint.stdout.startswith("Hint 1 of 3 for Dependencies/main.py:"), hint.stdout
+    other = sh("make check CHAPTER=Basics", folder, tmp_path)
+    assert [line.split()[:2] for line in other.stdout.splitlines() if line.startswith("  1 ")] == [["1", "Basics"]]
+    main = folder / "main.py"
+    blank = main.read_text()
+    main.write_text("my attempt\n")
+    (copy / "Basics" / "main.py").write_text("my other attempt\n")
+    assert sh("make reset", folder, tmp_path).returncode == 0
+    assert main.read_text() == blank and (copy / "Basics" / "main.py").read_text() == "my other attempt\n"
+    plant(copy, ["Dependencies/plays.tsv", "Dependencies/top-rs.file", "Dependencies/notes.txt", "WordCount/plays.tsv"])
+    cleaned = sh("make clean", folder, tmp_path)
+    assert cleaned.returncode == 0, cleaned.stdout
+    assert not (folder / "plays.tsv").exists() and not (folder / "top-rs.file").exists()
+    assert (folder / "notes.txt").exists() and (copy / "WordCount" / "plays.tsv").exists()
+    helped = sh("make", folder, tmp_path)
+    assert helped.stdout.startswith("Batch data processing with luigi. Commands:"), helped.stdout
+
+
 def test_clean_names_a_folder_that_is_not_a_chapter(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "tools.clean", str(tmp_path)],
