@@ -424,12 +424,19 @@ def test_a_passing_chapter_says_what_is_next(repo, sh):
     assert "Next: chapter 2, CreateOutput. Fill in CreateOutput/main.py, then run: make check CHAPTER=CreateOutput" in (
         result.stdout
     )
+    fifth, sixth = CHAPTERS[-3], CHAPTERS[-2]  # a self-learner's: the sixth filled in ahead is not next
+    for chapter in (fifth, sixth):
+        shutil.copy(chapter.folder(SOLUTIONS) / "main.py", chapter.folder(repo) / "main.py")
+    result = sh(f"make check CHAPTER={fifth.name}", repo)
+    assert f"Next: chapter {CHAPTERS[-1].number}, {CHAPTERS[-1].name}." in result.stdout, result.stdout
     last = CHAPTERS[-1]
     shutil.copy(last.folder(SOLUTIONS) / "main.py", last.folder(repo) / "main.py")
     result = sh(f"make check CHAPTER={last.name}", repo)
     assert result.returncode == 0, result.stdout
-    still_open = ", ".join(c.name for c in CHAPTERS[1:-1])
+    still_open = ", ".join(c.name for c in CHAPTERS[1:-3])
     assert f"That was the last chapter. Still open: {still_open}" in result.stdout, result.stdout
+    result = sh(f"make check CHAPTER={sixth.name}", repo)
+    assert f"The chapters after it have no open blank. Still open: {still_open}" in result.stdout, result.stdout
     for chapter in CHAPTERS:
         shutil.copy(chapter.folder(SOLUTIONS) / "main.py", chapter.folder(repo) / "main.py")
     result = sh(f"make check CHAPTER={last.name}", repo)

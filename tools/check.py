@@ -744,8 +744,14 @@ def report(outcomes, tree, checked_all, focus=None):
 
 
 def what_next(chapter, tree):
-    """After one chapter passes: the next chapter, or what is still open, or all done."""
-    later = [c for c in CHAPTERS if c.number > chapter.number]
+    """After one chapter passes: the next chapter that still has open blanks
+    (one filled in ahead is skipped), or those still open before it, or all done."""
+    still_open = []
+    for other in CHAPTERS:
+        text, problem, _ = read(other.folder(tree) / "main.py", other)
+        if other is not chapter and (problem or open_todos(text)):
+            still_open.append(other)
+    later = [c for c in still_open if c.number > chapter.number]
     if later:
         following = later[0]
         source = relative(following.folder(tree) / "main.py")
@@ -753,14 +759,14 @@ def what_next(chapter, tree):
             f"Next: chapter {following.number}, {following.name}. "
             f"Fill in {source}, then run: make check CHAPTER={following.name}"
         )
-    still_open = []
-    for other in CHAPTERS:
-        text, problem, _ = read(other.folder(tree) / "main.py", other)
-        if problem or open_todos(text):
-            still_open.append(other.name)
+    last = chapter is CHAPTERS[-1]
     if still_open:
-        return f"That was the last chapter. Still open: {', '.join(still_open)}; make check shows where you are."
-    return "That was the last chapter: all done! `make check` checks every chapter once more."
+        names = ", ".join(c.name for c in still_open)
+        where = "That was the last chapter." if last else "The chapters after it have no open blank."
+        return f"{where} Still open: {names}; make check shows where you are."
+    if last:
+        return "That was the last chapter: all done! `make check` checks every chapter once more."
+    return "No chapter has an open blank left: `make check` checks every chapter once more."
 
 
 def in_turn(futures):
