@@ -443,6 +443,16 @@ def test_a_passing_chapter_says_what_is_next(repo, sh):
     assert "That was the last chapter: all done!" in result.stdout, result.stdout
 
 
+def test_a_misspelt_method_of_luigis_is_named(repo, sh):
+    """def require(self): luigi never calls it, and the message about requires() seems to contradict the code."""
+    line = plant(repo, DEPENDENCIES, "def requires(self):", "def require(self):")
+    result = sh("make check CHAPTER=Dependencies", repo)
+    said = f"TopSongs has no requires() of its own, but a require() (line {line}): luigi calls requires() by that"
+    assert said in result.stdout, result.stdout
+    assert check.misnamed("class TopSongs:\n    def requires(self): pass\n", "TopSongs.requires() should") == ""
+    assert check.misnamed("class TopSongs:\n    def top(self): pass\n", "TopSongs.requires() should") == ""
+
+
 def test_every_failing_blank_is_reported_once(repo, sh):
     """Wrong answers to blanks 1 and 4 of Dependencies: a line for each, by its number."""
     text = solution(DEPENDENCIES)

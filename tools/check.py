@@ -519,6 +519,32 @@ def record_pass(chapter, fingerprint):
             written.unlink(missing_ok=True)
 
 
+# The methods of a task that luigi calls by their names.
+HOOKS = ("requires", "output", "run", "complete")
+
+
+def misnamed(text, message):
+    """For a message about Task.method(), where main.py's class Task has no
+    such method but one with a name close to it: a sentence that says so."""
+    import difflib
+
+    named = re.search(rf"\b(\w+)\.({'|'.join(HOOKS)})\(\)", message)
+    if not named:
+        return ""
+    task, hook = named.groups()
+    with contextlib.suppress(SyntaxError, ValueError):
+        for node in ast.parse(text).body:
+            if isinstance(node, ast.ClassDef) and node.name == task:
+                methods = {n.name: n.lineno for n in node.body if isinstance(n, ast.FunctionDef)}
+                close = difflib.get_close_matches(hook, methods, n=1, cutoff=0.7)
+                if hook not in methods and close:
+                    return (
+                        f"\n{task} has no {hook}() of its own, but a {close[0]}() (line {methods[close[0]]}):"
+                        f" luigi calls {hook}() by that very name. A typo?"
+                    )
+    return ""
+
+
 def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT, trust_passed=False):
     """Check one chapter of tree, on a copy of its folder: an Outcome. With
     trust_passed, a chapter that passed before on the very same files is done
@@ -549,7 +575,7 @@ def check(chapter, tree=EXERCISES, time_limit=TIME_LIMIT, trust_passed=False):
             return outcome
         records, timed_out, returncode, output = run_tests(chapter, folder / "tree", folder, shown, time_limit)
         for failure in (r for r in records if r["event"] == "failed"):
-            outcome.problems.setdefault(failure["blank"], failure["message"])
+            outcome.problems.setdefault(failure["blank"], failure["message"] + misnamed(text, failure["message"]))
             if failure["import_"] and not outcome.stopped:
                 outcome.stopped = "fails when imported"
     hider, hidden = hiding(chapter.folder(tree), text) if set(outcome.problems) - set(opened) else (None, None)
