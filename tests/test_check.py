@@ -453,6 +453,17 @@ def test_a_misspelt_method_of_luigis_is_named(repo, sh):
     assert check.misnamed("class TopSongs:\n    def top(self): pass\n", "TopSongs.requires() should") == ""
 
 
+def test_a_file_written_with_open_in_a_folder_not_made_yet_is_explained(repo, sh):
+    """open() for writing makes no folder, where the target's .open("w") would have."""
+    line = plant(
+        repo, EXTENSIONS, 'with self.output().open("w") as plays:', 'with open(self.output().path, "w") as plays:'
+    )
+    result = sh("make check CHAPTER=Extensions", repo)
+    said = f"Extensions/main.py:{line}: there is no folder output/Plays to write in: open() makes none; a target's"
+    assert said in result.stdout, result.stdout
+    assert "LuigiStatusCode" not in result.stdout and "luigi: 1 failed: Plays(" in result.stdout, result.stdout
+
+
 def test_every_failing_blank_is_reported_once(repo, sh):
     """Wrong answers to blanks 1 and 4 of Dependencies: a line for each, by its number."""
     text = solution(DEPENDENCIES)

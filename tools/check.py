@@ -267,6 +267,9 @@ def described(frames, exception, shown):
             'Put it under `if __name__ == "__main__":`, so that it runs only when main.py is the command.'
         )
     words = cause(exception)
+    missing = re.match(r"FileNotFoundError: .*No such file or directory: '(.+)/[^/]+'$", exception)
+    if missing and re.search(r"""\bopen\(.*["'][wax]""", frame.source or ""):  # a file to write, in no folder
+        words = f"there is no folder {missing[1]} to write in: open() makes none; a target's .open(\"w\") does"
     text = f"{shown}:{frame.line}: {words or 'raised ' + excerpt(exception, 1, 0)}"
     if frame.source:
         text += f"\n    {frame.source}"
