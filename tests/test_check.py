@@ -449,6 +449,8 @@ def test_a_misspelt_method_of_luigis_is_named(repo, sh):
     result = sh("make check CHAPTER=Dependencies", repo)
     said = f"TopSongs has no requires() of its own, but a require() (line {line}): luigi calls requires() by that"
     assert said in result.stdout, result.stdout
+    assert "TODO 3:" in result.stdout, "what needs the input fails too"
+    assert "tip: start with TODO 2: what fails after it may follow from it." in result.stdout, result.stdout
     assert check.misnamed("class TopSongs:\n    def requires(self): pass\n", "TopSongs.requires() should") == ""
     assert check.misnamed("class TopSongs:\n    def top(self): pass\n", "TopSongs.requires() should") == ""
 

@@ -726,6 +726,9 @@ def details(outcome):
         first, *rest = failing[blank].splitlines()
         lines.append(f"{INDENT}{label} {first}")
         lines += [f"{INDENT}  {line}" for line in rest]
+    numbered = sorted(n for n in failing if n)
+    if len(numbered) > 1:  # a wrong first answer often fails the later blanks' checks too
+        lines.append(f"{INDENT}tip: start with TODO {numbered[0]}: what fails after it may follow from it.")
     if outcome.todos and not outcome.stopped:
         todo = outcome.todos[0]
         lines.append(f"{INDENT}next: {relative(outcome.source)}:{todo.line}: TODO {todo.number}: {todo.text}")
