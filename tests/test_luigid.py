@@ -94,6 +94,37 @@ def test_a_luigid_of_another_folder_on_the_port_is_named_with_how_to_stop_it(tmp
     assert f"Stop it with `kill {other.pid}`, or pick another port" in result.stderr, result.stderr
 
 
+def test_a_luigid_of_root_after_sudo_is_named_with_what_to_run(tmp_path, monkeypatch, capsys):
+    """sudo make luigid, then make luigid-stop or make luigid as the attendee:
+    the luigid and .luigid/ are root's, and this user may neither signal the
+    one nor write into the other. (The tests run as root: the refusal is played.)"""
+    started = luigid.start_on_free_port(tmp_path)
+    try:
+        with monkeypatch.context() as refused:
+            real_kill = luigid.os.kill
+
+            def kill(pid, number):
+                if pid == started.pid:
+                    raise PermissionError(1, "Operation not permitted")
+                real_kill(pid, number)
+
+            refused.setattr(luigid.os, "kill", kill)
+            assert luigid.main(["stop", "--folder", str(tmp_path)]) == 1
+            said = capsys.readouterr().err
+            assert "and its luigid belong to root (made with sudo?)" in said, said
+            assert said.rstrip().endswith("Run: sudo make luigid-stop; sudo chown -R $USER ."), said  # in tmp_path
+            assert started.process.poll() is None and luigid.pidfile(tmp_path).exists(), "nothing was changed"
+
+            def locked(folder):
+                raise PermissionError(13, "Permission denied", str(folder / "start.lock"))
+
+            refused.setattr(luigid, "one_start_at_a_time", locked)
+            assert luigid.main(["start", "--folder", str(tmp_path)]) == 1
+            assert "Traceback" not in capsys.readouterr().err
+    finally:
+        luigid.stop(tmp_path)
+
+
 def test_a_taken_port_is_explained(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -30,6 +30,7 @@ import fcntl
 import json
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -155,8 +156,10 @@ def _arguments(pid):
     """The command line pid runs, as a list of arguments, or None if it is gone."""
     try:
         os.kill(pid, 0)
-    except (ProcessLookupError, PermissionError):
+    except ProcessLookupError:
         return None
+    except PermissionError:
+        pass  # it runs, as another user (root, after sudo make luigid): its command line is still there to read
     with contextlib.suppress(OSError):
         return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
     ps = subprocess.run(["ps", "-ww", "-o", "command=", "-p", str(pid)], capture_output=True, text=True)  # macOS
@@ -188,11 +191,11 @@ def running(folder=FOLDER):
     try:
         pid, port = (int(word) for word in path.read_text().split())
     except (OSError, ValueError):
-        path.unlink(missing_ok=True)
-        return None
-    if _is_luigid(pid, folder):
+        pid = port = None
+    if pid and _is_luigid(pid, folder):
         return Luigid(Path(folder), port, pid)
-    path.unlink(missing_ok=True)
+    with contextlib.suppress(PermissionError):  # another user's (sudo make luigid): starting here will say so
+        path.unlink(missing_ok=True)
     return None
 
 
@@ -406,6 +409,23 @@ def main(argv=None):
     parser.add_argument("--folder", default=str(FOLDER), help="where its pid file, log and state go")
     args = parser.parse_args(argv)
     folder = Path(args.folder).resolve()
+    try:
+        return stop_or_start(args, folder)
+    except PermissionError as error:  # after sudo make luigid: root's files, root's luigid
+        owner = "another user"
+        with contextlib.suppress(OSError, KeyError, ImportError):
+            import pwd
+
+            owner = pwd.getpwuid(Path(error.filename or pidfile(folder)).stat().st_uid).pw_name
+        print(
+            f"error: {shown(folder)}/ and its luigid belong to {owner} (made with sudo?), and this user may not"
+            f" change them. Run: sudo make luigid-stop; sudo chown -R $USER {shlex.quote(str(shown(folder)))}",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def stop_or_start(args, folder):
     if args.action == "stop":
         stopped = stop(folder)
         print(f"Stopped luigid (pid {stopped.pid})." if stopped else "No luigid was running: nothing to stop.")
