@@ -286,3 +286,19 @@ def test_hint_levels_kept_in_an_odd_state_start_again_at_level_1(repo, sh, state
     result = sh("make hint", repo)
     assert result.returncode == 0 and "Traceback" not in result.stdout, result.stdout
     assert headers(result.stdout)[0].startswith("Hint 1 of 3 for Basics/main.py:"), result.stdout
+    if state in ("file", "folder"):  # nothing can be kept: asking again would show level 1 again
+        assert "make hint LEVEL=2 for more (level 3 is the answer)" in result.stdout, result.stdout
+        assert "(.workshop/hints.json cannot be written, so the levels you have seen are not kept.)" in result.stdout
+
+
+def test_hint_levels_that_cannot_be_written_name_the_next_level(repo, sh, immutable):
+    """.workshop/hints.json of root's (sudo make hint): readable, never written.
+    make hint would show the same level every time, saying "again for more"."""
+    (repo / ".workshop").mkdir()
+    (repo / ".workshop" / "hints.json").write_text('{"Basics:1": 1}\n')
+    immutable(repo / ".workshop" / "hints.json")
+    for _ in range(2):
+        result = sh("make hint", repo)
+        assert headers(result.stdout)[0].startswith("Hint 2 of 3 for Basics/main.py:"), result.stdout
+        assert "make hint LEVEL=3 for more (level 3 is the answer)" in result.stdout, result.stdout
+    assert "the levels you have seen are not kept" in result.stdout, result.stdout

@@ -109,15 +109,19 @@ def load_state():
 
 
 def save_state(state):
-    with contextlib.suppress(OSError):  # .workshop/ not writable: the hint shows, the level is not remembered
+    """Keep the levels seen; False if .workshop/ cannot be written (the hint shows all the same)."""
+    try:
         STATE.parent.mkdir(exist_ok=True)
         STATE.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
+    except OSError:
+        return False
+    return True
 
 
 def remember(blank, level):
     state = load_state()
     state[blank.key] = level
-    save_state(state)
+    return save_state(state)
 
 
 def forget(chapter):
@@ -181,10 +185,13 @@ def main(argv=None):
         level = 1
     else:
         level = min(seen + 1, LEVELS)
-    if not args.first or not seen:
-        remember(blank, level)
+    kept = remember(blank, level) if not args.first or not seen else True
     command = "make hint" + (f" CHAPTER={blank.chapter.name}" if args.chapter else "")
-    show(blank, level, command if args.first else f"{command} again")
+    if not kept and level < LEVELS:  # asking again would show this level again: name the next one
+        command += f" LEVEL={level + 1}"
+    show(blank, level, command if args.first or not kept else f"{command} again")
+    if not kept:
+        print(f"({shown(STATE)} cannot be written, so the levels you have seen are not kept.)")
     return 0
 
 
