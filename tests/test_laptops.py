@@ -137,8 +137,8 @@ def test_a_venv_whose_python_is_gone_is_made_anew_in_a_folder_with_a_space(tmp_p
     folder with a space; one venv (installing one is slow) for three situations."""
     repo = committed(fresh_repo(tmp_path / "My Projects" / "luigi-workshop", solved=False), run)
 
-    def make(target):
-        return run(f"make {target}", repo, venv=None)  # make's own .venv, in the folder with a space
+    def make(target):  # make's own .venv, in the folder with a space; pip told to install --user
+        return run(f"make {target}", repo, venv=None, PIP_USER="1")
 
     python = run("tools/pick-python python3", repo).stdout.strip()
     assert run(f"'{python}' -m venv --without-pip .venv && touch .venv/bin/.installed", repo).returncode == 0
@@ -223,6 +223,16 @@ def test_a_venv_or_python_exported_for_another_project_is_not_used(repo, run, tm
     assert ".venv/bin/python -m tools.check" in planned.stdout and str(other) not in planned.stdout
     given = run(f"make -n setup VENV={other} PYTHON=python3.12", repo, venv=None)
     assert f'tools/make-venv "{other}" python3.12' in given.stdout, "given on make's command line, they count"
+
+
+def test_setup_with_a_temporary_folder_that_is_gone_says_so_first(tmp_path, run):
+    """TMPDIR exported to a folder since removed: mktemp and pip would fail in their own words."""
+    venv = tmp_path / "venv"
+    result = run("make setup", ROOT, venv=str(venv), TMPDIR=str(tmp_path / "gone"))
+    assert result.returncode != 0
+    said = f"error: the temporary folder {tmp_path / 'gone'} (TMPDIR) is missing or not writable, and pip needs one."
+    assert said in result.stdout and "mktemp" not in result.stdout, result.stdout
+    assert not venv.exists(), "nothing made before it says so"
 
 
 # Windows without WSL, and no network -------------------------------------------

@@ -192,6 +192,22 @@ def test_a_venv_setting_never_removes_a_folder_that_is_no_venv(repo, sh, tmp_pat
     assert (project / "app.py").read_text() == "my code\n"
 
 
+def test_a_venv_that_this_user_cannot_change_is_named_with_its_fix(repo, sh, tmp_path, immutable):
+    """sudo make setup, then make check as the attendee: root's venv can be
+    neither mended nor replaced (rm would fail on each of its thousands of files)."""
+    venv = tmp_path / "roots-venv"
+    assert sh(f"{sys.executable} -m venv --without-pip {venv}", repo).returncode == 0
+    immutable(venv / "bin")  # what root's folder is to the attendee: not writable
+    result = sh(f"make check CHAPTER=Basics VENV={venv}", repo)
+    assert result.returncode != 0
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("make")]
+    assert lines == [
+        f"error: {venv} belongs to root (made with sudo make setup?), and this user cannot change it.",
+        f"Remove it, then set it up again as yourself: sudo rm -rf {venv} && make setup",
+    ], result.stdout
+    assert (venv / "pyvenv.cfg").exists()
+
+
 def test_reset_saves_a_crlf_file_byte_for_byte(repo, sh):
     chapter = CHAPTERS[1]
     main = chapter.folder(repo) / "main.py"
