@@ -1,7 +1,8 @@
 # Batch data processing with luigi: every command of the workshop.
 # `make help` lists them. Each sets up .venv by itself the first time.
 
-SHELL := /bin/bash
+# Every recipe is plain POSIX sh: some systems have no /bin/bash (NixOS, Alpine).
+SHELL := /bin/sh
 .DEFAULT_GOAL := help
 # `python -m tools.check` finds tools/ in the current folder, which Python
 # leaves off its path under PYTHONSAFEPATH=1 (set in some shells' profiles).
