@@ -461,7 +461,7 @@ def test_a_file_written_with_open_in_a_folder_not_made_yet_is_explained(repo, sh
         repo, EXTENSIONS, 'with self.output().open("w") as plays:', 'with open(self.output().path, "w") as plays:'
     )
     result = sh("make check CHAPTER=Extensions", repo)
-    said = f"Extensions/main.py:{line}: there is no folder output/Plays to write in: open() makes none; a target's"
+    said = f"Extensions/main.py:{line}: there is no folder output/Plays to write in: open() makes none, self.output()"
     assert said in result.stdout, result.stdout
     assert "LuigiStatusCode" not in result.stdout and "luigi: 1 failed: Plays(" in result.stdout, result.stdout
 

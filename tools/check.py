@@ -269,7 +269,7 @@ def described(frames, exception, shown):
     words = cause(exception)
     missing = re.match(r"FileNotFoundError: .*No such file or directory: '(.+)/[^/]+'$", exception)
     if missing and re.search(r"""\bopen\(.*["'][wax]""", frame.source or ""):  # a file to write, in no folder
-        words = f"there is no folder {missing[1]} to write in: open() makes none; a target's .open(\"w\") does"
+        words = f'there is no folder {missing[1]} to write in: open() makes none, self.output().open("w") does'
     text = f"{shown}:{frame.line}: {words or 'raised ' + excerpt(exception, 1, 0)}"
     if frame.source:
         text += f"\n    {frame.source}"
