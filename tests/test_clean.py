@@ -344,6 +344,20 @@ def test_what_clean_cannot_remove_is_named_and_the_rest_goes(repo, sh, immutable
     assert stuck.exists() and not leftover.exists(), "the rest is removed all the same"
 
 
+def test_many_files_that_clean_cannot_remove_are_not_a_wall_of_lines(repo, sh, immutable):
+    """After sudo make run, every output is root's: five named, the rest counted, and what to run."""
+    outputs = repo / "Visualization" / "dummy-outputs"
+    outputs.mkdir()
+    for part in range(8):
+        (outputs / f"work-0-{part}.txt").write_text("done\n")
+        immutable(outputs / f"work-0-{part}.txt")
+    result = sh("make clean", repo)
+    assert result.returncode != 0
+    assert len([line for line in result.stdout.splitlines() if line.startswith("could not remove ")]) == 5
+    assert "... and 3 more" in result.stdout and "8 could not be removed" in result.stdout, result.stdout
+    assert "can only be removed by that user: sudo make clean." in result.stdout, result.stdout
+
+
 def test_what_clean_cannot_remove_in_a_scratch_folder_is_named_by_its_path(repo, sh, immutable):
     stuck = repo / ".console" / "sub" / "notes.txt"
     stuck.parent.mkdir(parents=True)

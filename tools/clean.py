@@ -44,6 +44,7 @@ def chapter_leftovers(chapter, folder):
 
 
 FAILED = []  # what could not be removed, and why
+SHOWN = 5  # of those, named one by one
 
 
 def shown(path):
@@ -139,11 +140,13 @@ def main(argv):
     for shown in removed:
         print(f"removed {shown}")
     if FAILED:
-        for failure in FAILED:
+        for failure in FAILED[:SHOWN]:
             print(f"could not remove {failure}", file=sys.stderr)
+        if len(FAILED) > SHOWN:
+            print(f"... and {len(FAILED) - SHOWN} more", file=sys.stderr)
         print(
             f"Removed {len(removed)} generated files and folders; {len(FAILED)} could not be removed. Files written\n"
-            "by another user (e.g. a command run with sudo) can only be removed by that user.",
+            "by another user (e.g. a command run with sudo) can only be removed by that user: sudo make clean.",
             file=sys.stderr,
         )
         return 1
