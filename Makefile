@@ -19,13 +19,15 @@ VENV = $(or $(WORKSHOP_VENV),.venv)
 # bin folder is named with each space escaped: the repo may be in ~/My Projects.
 space := $(subst ,, )
 BIN := $(subst $(space),\$(space),$(VENV))/bin
-# One chapter for `check`, `hint` and `reset`, e.g. make check CHAPTER=Basics
-# (passed on as one word, quoted: CHAPTER="Basics Parameters" names no chapter)
-CHAPTER ?=
+# One chapter for `check`, `hint` and `reset`, e.g. make check CHAPTER=Basics.
 # The port for `make luigid`, e.g. make luigid PORT=8083 (default: 8082, the
-# port luigi's workers look for). Set here so a PORT in the environment is ignored.
+# port luigi's workers look for). The hint level for `make hint`, 1 to 3
+# (default: one more than last time). Each is set here so that one exported in
+# the shell is ignored; given on make's command line, it counts, and reaches
+# the recipes as an environment variable: "$$CHAPTER" passes any value on as
+# one word (CHAPTER="Basics Parameters" names no chapter), quotes and all.
+CHAPTER =
 PORT =
-# The hint level for `make hint`, 1 to 3 (default: one more than last time).
 LEVEL =
 # QUICK=1 for `make run`: chapter 6's tasks take 0.04 s each instead of 2 s.
 QUICK =
@@ -51,16 +53,16 @@ FORCE:
 setup: $(BIN)/.installed ## create .venv and install what the workshop needs
 
 doctor: $(BIN)/.installed ## check that this laptop is ready for the workshop (PORT=8082)
-	@$(BIN)/python -m tools.doctor --venv "$(VENV)" --python "$(PYTHON)" $(if $(PORT),--port $(PORT))
+	@$(BIN)/python -m tools.doctor --venv "$(VENV)" --python "$(PYTHON)" $(if $(PORT),--port "$$PORT")
 
 run: $(BIN)/.installed ## run every chapter's solution, live, as on stage (QUICK=1: a quick rehearsal)
 	@$(BIN)/python -m tools.run_all $(quick)
 
 check: $(BIN)/.installed ## check your exercises (all, or CHAPTER=Name)
-	@$(BIN)/python -m tools.check $(if $(CHAPTER),'$(CHAPTER)')
+	@$(BIN)/python -m tools.check $(if $(CHAPTER),"$$CHAPTER")
 
 hint: $(BIN)/.installed ## a hint for your next blank; again for more (CHAPTER=Name, LEVEL=1-3)
-	@$(BIN)/python -m tools.hint $(if $(CHAPTER),'$(CHAPTER)') $(if $(LEVEL),--level='$(LEVEL)')
+	@$(BIN)/python -m tools.hint $(if $(CHAPTER),"$$CHAPTER") $(if $(LEVEL),--level="$$LEVEL")
 
 watch: $(BIN)/.installed ## check again each time you save a chapter's main.py (Ctrl-C stops)
 	@$(BIN)/python -m tools.watch
@@ -89,14 +91,14 @@ clean: ## remove what the chapters wrote (never your own files or edits)
 	@python="$(VENV)/bin/python"; [ -x "$$python" ] || python=python3; "$$python" -B -m tools.clean
 
 reset: $(BIN)/.installed ## put CHAPTER=Name (or all) back to its blanks, saving your version
-	@$(BIN)/python -m tools.reset $(if $(CHAPTER),'$(CHAPTER)')
+	@$(BIN)/python -m tools.reset $(if $(CHAPTER),"$$CHAPTER")
 
 console: $(BIN)/.installed ## IPython with luigi imported, in the scratch folder .console/
 	@mkdir -p .console
 	@bin="$$(cd $(BIN) && pwd)" && cd .console && "$$bin/ipython" -i -c 'import luigi; print(f"luigi {luigi.__version__} is imported. This is the scratch folder .console/ (make clean empties it).")'
 
 luigid: $(BIN)/.installed ## start luigi's central scheduler in the background (PORT=8082)
-	@$(BIN)/python -m tools.luigid start $(if $(PORT),--port $(PORT))
+	@$(BIN)/python -m tools.luigid start $(if $(PORT),--port "$$PORT")
 
 luigid-stop: $(BIN)/.installed ## stop the scheduler that `make luigid` started
 	@$(BIN)/python -m tools.luigid stop

@@ -293,14 +293,19 @@ def test_make_in_any_chapter_folder_is_the_repos_make_for_that_chapter(tmp_path)
     """Each "Run it" block runs in the chapter folder, so that is where make
     check gets typed: there, check, hint and reset take that chapter, clean
     removes its outputs there, and the rest is the repo's make. The repo as
-    published, without git (a zip download), in a folder with a space, in both trees."""
-    copy = fresh_repo(tmp_path / "My Projects" / "luigi-workshop", solved=False)
+    published, without git (a zip download), in a folder whose name holds
+    what a shell would read: a space, quotes, a $ and a backquote."""
+    copy = fresh_repo(tmp_path / "My Projects" / 'it\'s "the" $HOME `id`', solved=False)
     for chapter in CHAPTERS:
-        for tree in (copy, copy / "solutions"):
-            checked = sh("make check", chapter.folder(tree), tmp_path)
-            rows = [line.split()[:2] for line in checked.stdout.splitlines() if line[:3].strip().isdigit()]
-            assert rows == [[str(chapter.number), chapter.name]], checked.stdout
-            assert "0 of 1 chapter done." in checked.stdout, checked.stdout  # the exercise, with its blanks
+        checked = sh("make check", chapter.folder(copy), tmp_path)
+        rows = [line.split()[:2] for line in checked.stdout.splitlines() if line[:3].strip().isdigit()]
+        assert rows == [[str(chapter.number), chapter.name]], checked.stdout
+        assert "0 of 1 chapter done." in checked.stdout, checked.stdout  # the exercise, with its blanks
+        # In solutions/, check, hint and reset would act on the attendee's exercise: they say so instead.
+        refused = sh("make reset", chapter.folder(copy / "solutions"), tmp_path)
+        assert refused.returncode == 2 and refused.stdout.startswith(f"This is the solution of {chapter.name}. make"), (
+            refused.stdout
+        )
     folder = find("Dependencies").folder(copy)
     hint = sh("make hint", folder, tmp_path)
     assert hint.stdout.startswith("Hint 1 of 3 for Dependencies/main.py:"), hint.stdout
@@ -310,13 +315,17 @@ def test_make_in_any_chapter_folder_is_the_repos_make_for_that_chapter(tmp_path)
     blank = main.read_text()
     main.write_text("my attempt\n")
     (copy / "Basics" / "main.py").write_text("my other attempt\n")
-    assert sh("make reset", folder, tmp_path).returncode == 0
+    assert sh("make reset", folder, tmp_path, CHAPTER="Basics").returncode == 0, "a CHAPTER exported in the shell"
     assert main.read_text() == blank and (copy / "Basics" / "main.py").read_text() == "my other attempt\n"
     plant(copy, ["Dependencies/plays.tsv", "Dependencies/top-rs.file", "Dependencies/notes.txt", "WordCount/plays.tsv"])
     cleaned = sh("make clean", folder, tmp_path)
     assert cleaned.returncode == 0, cleaned.stdout
     assert not (folder / "plays.tsv").exists() and not (folder / "top-rs.file").exists()
     assert (folder / "notes.txt").exists() and (copy / "WordCount" / "plays.tsv").exists()
+    linked = tmp_path / "linked"  # the chapter folder reached through a link: the repo is where the folder is
+    linked.symlink_to(folder)
+    (folder / "plays.tsv").write_text("an output\n")
+    assert sh("make clean", linked, tmp_path).returncode == 0 and not (folder / "plays.tsv").exists()
     helped = sh("make", folder, tmp_path)
     assert helped.stdout.startswith("Batch data processing with luigi. Commands:"), helped.stdout
 

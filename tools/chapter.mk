@@ -7,17 +7,28 @@
 # or two (solutions/<chapter>).
 
 REPO := $(if $(wildcard ../tools/chapter.mk),..,../..)
-HERE := $(shell basename "$(CURDIR)")
+# The folder's name, the chapter's: its path's last word (no chapter's name has a space).
+HERE := $(lastword $(notdir $(CURDIR)))
+# Only make's command line names another chapter, not a CHAPTER exported in the shell.
+CHAPTER =
 .DEFAULT_GOAL := help
 .PHONY: check hint reset clean
 
+ifeq ($(REPO),..)
 check hint reset:
-	@$(MAKE) --no-print-directory -C $(REPO) $@ CHAPTER='$(or $(CHAPTER),$(HERE))'
+	@$(MAKE) --no-print-directory -C $(REPO) $@ CHAPTER="$${CHAPTER:-$(HERE)}"
+else  # in solutions/, where they would act on the attendee's exercise
+check hint reset:
+	@echo "This is the solution of $(HERE). make $@ is for your exercise: run it in $(HERE)/ or the repo root."
+	@exit 2
+endif
 
 # Plain Python, no venv needed; -B: no bytecode left behind by clean itself.
+# The folder goes through the environment, where no character of its path is special.
+clean: export CHAPTER_FOLDER := $(CURDIR)
 clean:
-	@cd $(REPO) && python=.venv/bin/python && { [ -x "$$python" ] || python=python3; } \
-	  && "$$python" -B -m tools.clean "$(CURDIR)"
+	@cd "$$CHAPTER_FOLDER/$(REPO)" && python=.venv/bin/python && { [ -x "$$python" ] || python=python3; } \
+	  && "$$python" -B -m tools.clean "$$CHAPTER_FOLDER"
 
 # Any other command: the repo's. The make files themselves are not made.
 %: FORCE
