@@ -144,8 +144,8 @@ def check_before_running(argv):
     proxy = urllib.request.getproxies().get(parts.scheme)  # luigi's calls to luigid go through it too
     if proxy and parts.hostname in ("localhost", "127.0.0.1") and not urllib.request.proxy_bypass(parts.hostname):
         sys.exit(
-            f"error: the proxy in http_proxy ({proxy}) would carry luigi's calls to the luigid at {url},\n"
-            "and it cannot reach this machine's luigid. Leave it out: export no_proxy=localhost,127.0.0.1"
+            f"error: the proxy {proxy} (http_proxy) would carry luigi's calls to the luigid at {url},\n"
+            "and it cannot reach this machine's luigid. Add localhost to no_proxy: export no_proxy=localhost,127.0.0.1"
         )
     try:  # ask what only luigid answers: the task list, from its API
         with urllib.request.urlopen(url.rstrip("/") + "/api/task_list", timeout=5) as answer:

@@ -186,7 +186,7 @@ def test_a_proxy_in_the_way_of_luigid_is_named_at_once(chapter):
     proxied = f"env -u no_proxy -u NO_PROXY http_proxy=http://127.0.0.1:{luigid_tool.free_port()}"
     result = chapter.cli(f"{proxied} {chapter.chapter.command} --scheduler-port {chapter.luigid.port}", timeout=20)
     assert result.returncode == 1, result.stdout
-    assert result.stdout.startswith("error: the proxy in http_proxy (http://127.0.0.1:"), result.stdout
+    assert result.stdout.startswith("error: the proxy http://127.0.0.1:"), result.stdout
     assert "export no_proxy=localhost,127.0.0.1" in result.stdout, result.stdout
     assert not chapter.written(), "nothing may run"
 

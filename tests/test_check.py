@@ -158,11 +158,16 @@ def test_check_runs_a_copy_of_the_chapter_folder(repo, sh):
     assert "/tmp" not in result.stdout and "check-" not in result.stdout, "paths of the copy shown as the attendee's"
 
 
-def test_pytest_settings_of_the_attendees_shell_do_not_reach_the_checks(repo, tmp_path):
-    """PYTEST_ADDOPTS or PYTEST_PLUGINS exported for another project: options
-    or plugins that the checks do not load would fail a right answer."""
+def test_settings_of_the_attendees_shell_for_other_projects_do_not_reach_the_checks(repo, tmp_path):
+    """Options or plugins for pytest that the checks do not load, warnings
+    made errors (luigi warns in Basics), another luigi first on PYTHONPATH,
+    a luigi setting: each would fail a right answer (make doctor names them)."""
     plant(repo, BASICS, text=solution(BASICS))
+    other = tmp_path / "other-project"
+    (other / "luigi").mkdir(parents=True)
+    (other / "luigi" / "__init__.py").write_text("raise ImportError('luigi 2.8 of another project')\n")
     env = command_env(tmp_path / "tmp") | {"PYTEST_ADDOPTS": "-n auto --cov=src", "PYTEST_PLUGINS": "other_plugin"}
+    env |= {"PYTHONWARNINGS": "error", "PYTHONPATH": str(other), "LUIGI_CONFIG_PARSER": "toml"}
     result = subprocess.run(
         ["make", "check", "CHAPTER=Basics"],
         cwd=repo,
@@ -185,6 +190,20 @@ def test_a_proxy_of_the_attendees_shell_does_not_fail_chapter_6(repo, tmp_path):
         text=True,
     )  # fmt: skip
     assert result.returncode == 0 and "1 of 1 chapter done." in result.stdout, result.stdout
+
+
+def test_the_digest_of_a_pass_covers_what_luigi_reads_outside_the_chapter(tmp_path, monkeypatch):
+    """make hint and make watch trust a pass with the same digest: a luigi
+    configuration of the machine's, or a setting of the environment, changes it."""
+    copy = BASICS.copy(SOLUTIONS, tmp_path / "Basics")
+    machine = tmp_path / "etc-luigi.cfg"
+    monkeypatch.setattr(check, "SYSTEM_CONFIGS", (machine,))
+    seen = {check.digest(BASICS, copy)}
+    machine.write_text("[worker]\nkeep_alive = true\n")
+    seen.add(check.digest(BASICS, copy))
+    monkeypatch.setenv("LC_ALL", "C")
+    seen.add(check.digest(BASICS, copy))
+    assert len(seen) == 3 and check.digest(BASICS, copy) in seen, "the same files and settings: the same digest"
 
 
 # Messages in the attendee's terms ---------------------------------------------------

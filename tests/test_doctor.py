@@ -144,26 +144,35 @@ def test_settings_made_for_other_projects_are_named_with_their_fix(repo, tmp_pat
     (other / "luigi").mkdir(parents=True)
     (other / "luigi" / "__init__.py").write_text("raise ImportError('luigi 2.8 of another project')\n")
     proxy = f"http://127.0.0.1:{luigid.free_port()}"
-    settings = {"http_proxy": proxy, "no_proxy": "", "NO_PROXY": "", "PYTHONPATH": str(other)}
-    settings |= {"PYTHONWARNINGS": "error", "LUIGI_CONFIG_PARSER": "toml"}
+    settings = {"HTTP_PROXY": proxy, "no_proxy": "intranet.example", "NO_PROXY": "", "PYTHONPATH": str(other)}
+    settings |= {"PYTHONWARNINGS": "e", "LUIGI_CONFIG_PARSER": "toml", "LUIGI_HOME": "/opt/luigi"}  # e: error
     result = run_doctor(repo, tmp_path, **settings)
     assert result.returncode == 1, result.stdout
-    problems, warnings = lines(result.stdout, "problem"), lines(result.stdout, "warning")
-    assert f"http_proxy is set ({proxy}) and no_proxy leaves out localhost" in "\n".join(problems), result.stdout
-    assert any(p.endswith("export no_proxy=localhost,127.0.0.1") for p in problems), result.stdout
-    assert f"python imports luigi from {other / 'luigi'}, not from" in "\n".join(problems), result.stdout
-    assert "PYTHONWARNINGS=error turns warnings into errors" in "\n".join(problems), result.stdout
+    problems, warnings = "\n".join(lines(result.stdout, "problem")), lines(result.stdout, "warning")
+    assert f"HTTP_PROXY is set ({proxy}) and no_proxy leaves out localhost" in problems, result.stdout
+    assert "Run: export no_proxy=intranet.example,localhost,127.0.0.1\n" in problems + "\n", "kept, and added to"
+    assert f"python imports luigi from {other / 'luigi'}, not from {sys.prefix}: unset PYTHONPATH" in problems
+    assert "PYTHONWARNINGS=e turns warnings into errors" in problems, result.stdout
     assert warnings == [
         "LUIGI_CONFIG_PARSER=toml is set, and luigi reads it: the chapters may not run as their pages show"
         " (make check sets it aside). Run: unset LUIGI_CONFIG_PARSER"
-    ], result.stdout
-    clean = run_doctor(repo, tmp_path, no_proxy="localhost", PYTHONWARNINGS="default", http_proxy=proxy)
+    ], "LUIGI_HOME is none of luigi's"
+    harmless = {"no_proxy": "localhost", "PYTHONWARNINGS": "error::DeprecationWarning,ignore::UserWarning:myerrorlib"}
+    clean = run_doctor(repo, tmp_path, http_proxy=proxy, **harmless)
     assert "no setting of this shell or machine changes what luigi does" in clean.stdout, clean.stdout
+    (repo / "luigi").mkdir()  # a folder of the attendee's in the repo, which python -m finds first
+    (repo / "luigi" / "__init__.py").write_text("")
+    shadowed = subprocess.run(
+        ["make", "doctor", f"PORT={luigid.free_port()}"], cwd=repo, env=command_env(tmp_path / "tmp"),
+        capture_output=True, text=True,
+    )  # fmt: skip
+    said = [line for line in lines(shadowed.stdout, "problem") if line.startswith("python imports luigi from luigi,")]
+    assert len(said) == 1 and said[0].endswith(": rename or move luigi"), shadowed.stdout
 
 
 def test_a_luigi_config_of_the_whole_machine_is_named(monkeypatch, tmp_path):
     machine = tmp_path / "etc-luigi.cfg"
-    monkeypatch.setattr(doctor, "SYSTEM_CONFIGS", (tmp_path / "none.cfg", machine))
+    monkeypatch.setattr(doctor.chapters, "SYSTEM_CONFIGS", (tmp_path / "none.cfg", machine))
 
     def said():  # of the machine's configs (this test's own process has LUIGI_CONFIG_PATH set)
         return [(status, m) for status, m in doctor.environment_check(Path(sys.prefix)) if "luigi also reads" in m]

@@ -164,12 +164,15 @@ def test_a_chapter_that_passed_is_checked_again_only_once_its_files_change(repo,
     assert sh(f"make check CHAPTER={basics.name}", repo).returncode == 0
     assert runs() == 2 * passed, "make check checks every chapter it names, every time"
 
-    for changed in (main, repo / "tests" / basics.tests.name, basics.folder(repo) / "my-notes.txt"):
+    for changed in (main, repo / "tests" / basics.tests.name, basics.folder(repo) / "my-notes.txt", repo / "luigi.cfg"):
         before = runs()
         with changed.open("a") as file:
             file.write("\n# changed\n")
         assert headers(sh("make hint LEVEL=1", repo).stdout) == [hint]
         assert runs() > before, f"{changed.name} changed: Basics is checked again"
+    before = runs()
+    assert headers(sh("PYTHONHASHSEED=1 make hint LEVEL=1", repo).stdout) == [hint]
+    assert runs() > before, "a setting that Python reads changed: Basics is checked again"
     main.write_text(main.read_text().replace('print("Hello World")', 'print("Hello, World")'))
     wrong = sh("make hint", repo)
     assert "for Basics/main.py" in wrong.stdout and "printed:" in wrong.stdout, wrong.stdout

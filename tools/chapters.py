@@ -157,6 +157,11 @@ CHAPTERS = [
 ]
 
 
+# The configuration files of the whole machine that luigi reads before ./luigi.cfg
+# (luigi.configuration.LuigiConfigParser._config_paths).
+SYSTEM_CONFIGS = (Path("/etc/luigi/client.cfg"), Path("/etc/luigi/luigi.cfg"))
+
+
 def every(name):
     """Whether a CHAPTER value is `all` (any case): every chapter."""
     return (name or "").strip().lower() == "all"

@@ -18,6 +18,7 @@ import contextlib
 import datetime
 import hashlib
 import importlib.machinery
+import importlib.metadata
 import json
 import os
 import re
@@ -43,6 +44,7 @@ from tools.chapters import (
     EXERCISES,
     ROOT,
     SOLUTIONS,
+    SYSTEM_CONFIGS,
     WAKE_EVERY,
     every,
     find,
@@ -59,10 +61,13 @@ TIME_LIMIT = 30
 GRACE = 5
 PARALLEL = min(os.cpu_count() or 2, 4)  # chapters checked at the same time
 STOP = threading.Event()  # set on Ctrl-C: every chapter's tests stop, cleanly
+SET_ASIDE = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONWARNINGS", "PYTHONPATH")
 # The chapters that passed, by a digest of what their checks read (see passed_before):
 # `make hint` and `make watch` need not check them again while nothing of it changes.
 PASSED = ROOT / ".workshop" / "passed.json"
 KEEP_PASSED = 20  # digests kept per chapter
+# Besides PYTHON*, LUIGI_* and LC_*: the environment's settings that a check may depend on.
+READ = ("LANG", "TZ", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY")
 # A long text (what the attendee's code printed) is shown by its first and
 # last lines, each cut to WIDTH characters.
 HEAD, TAIL, WIDTH = 4, 4, 160
@@ -430,8 +435,10 @@ def run_tests(chapter, tree, folder, shown, time_limit):
     command += ["-p", "no:cacheprovider", "-q", "--tb=no", "--show-capture=no", "-m", "not thorough"]
     # No plugin that happens to be installed (xdist, anyio...): the chapter's
     # tests need none, and loading them takes a third of pytest's start-up.
-    # Nor the options and plugins of another project (PYTEST_ADDOPTS="-n auto").
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
+    # Nor the settings of the attendee's shell for other projects (make doctor names
+    # them): pytest's (PYTEST_ADDOPTS="-n auto"), warnings made errors, another
+    # luigi first on PYTHONPATH, luigi's (LUIGI_CONFIG_PATH, LUIGI_CONFIG_PARSER).
+    env = {k: v for k, v in os.environ.items() if k not in SET_ASIDE and not k.startswith("LUIGI_")}
     env |= {"PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(folder), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     with open(folder / "output.txt", "wb") as output:
         process = subprocess.Popen(
@@ -478,11 +485,16 @@ def kill_strays(folder):
 
 def digest(chapter, copy):
     """One hash of all that a chapter's checks read: every file of the copy of
-    its folder (main.py, its data, the attendee's other files), its tests,
-    the checker, and the Python that runs them. None if a file cannot be read."""
-    hashed = hashlib.sha256(sys.version.encode())
+    its folder (main.py, its data, the attendee's other files), its tests and
+    the tools they use, luigi's configuration files, the versions of Python
+    and luigi, and the settings of the environment that Python and luigi
+    read. None if a file cannot be read."""
+    hashed = hashlib.sha256(f"{sys.version} {importlib.metadata.version('luigi')}".encode())
+    read = sorted((k, v) for k, v in os.environ.items() if k.startswith(("PYTHON", "LUIGI_", "LC_")) or k in READ)
+    hashed.update(repr(read).encode())
     files = sorted(p for p in Path(copy).rglob("*") if p.is_file())
-    others = [chapter.tests, ROOT / "tests" / "conftest.py", Path(__file__), ROOT / "requirements.txt"]
+    others = [chapter.tests, ROOT / "tests" / "conftest.py", ROOT / "requirements.txt", ROOT / "luigi.cfg"]
+    others += sorted((ROOT / "tools").glob("*.py")) + [p for p in SYSTEM_CONFIGS if p.is_file()]
     try:
         for path in [*files, *others]:
             name = path.relative_to(copy) if path in files else path

@@ -23,15 +23,13 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
+from tools import chapters
 from tools.chapters import CHAPTERS, ROOT, SOLUTIONS
 
 PORT = 8082  # where luigi's workers look for luigid, unless told otherwise
 # The interpreters that make tries, in this order, to create the venv: PYTHON in the Makefile.
 PYTHONS = "python3 python3.13 python3.12 python3.11 python3.10"
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
-# The configuration files of the whole machine that luigi reads before ./luigi.cfg
-# (luigi.configuration.LuigiConfigParser._config_paths).
-SYSTEM_CONFIGS = (Path("/etc/luigi/client.cfg"), Path("/etc/luigi/luigi.cfg"))
 
 
 def shown(path):
@@ -267,53 +265,66 @@ def configs_check():
     return found or [(OK, f"the {len(configs)} chapter configs are links to luigi.cfg")]
 
 
+def warnings_made_errors(setting):
+    """Whether PYTHONWARNINGS makes luigi's warnings (UserWarning) errors: a
+    filter whose action is error, or a prefix of it as Python accepts ("e"),
+    for every category or for UserWarning or Warning."""
+    for entry in setting.split(","):
+        action, _, rest = entry.strip().partition(":")
+        category = rest.split(":")[1].strip() if rest.count(":") >= 1 else ""
+        if action.strip() and "error".startswith(action.strip()) and category in ("", "Warning", "UserWarning"):
+            return True
+    return False
+
+
 def environment_check(venv):
     """Settings of this shell, made for other projects, that change what
     python and luigi do in the chapters (make check sets most of them aside)."""
     found = []
     proxy = urllib.request.getproxies().get("http")
     if proxy and not urllib.request.proxy_bypass("localhost"):
+        name = next((n for n in ("http_proxy", "HTTP_PROXY") if os.environ.get(n)), "http_proxy")
+        hosts = (os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or "").strip(", ")  # kept, and added to
+        hosts = f"{hosts},localhost,127.0.0.1" if hosts else "localhost,127.0.0.1"
         found.append(
             (
                 PROBLEM,
-                f"http_proxy is set ({proxy}) and no_proxy leaves out localhost: luigi would call the luigid"
-                " of chapter 6 through that proxy, which cannot reach it. Run: export no_proxy=localhost,127.0.0.1",
+                f"{name} is set ({proxy}) and no_proxy leaves out localhost: luigi would call the luigid of"
+                f" chapter 6 through that proxy, which cannot reach it. Run: export no_proxy={hosts}",
             )
         )
-    warnings = os.environ.get("PYTHONWARNINGS", "")
-    if "error" in warnings:
+    setting = os.environ.get("PYTHONWARNINGS", "")
+    if warnings_made_errors(setting):
         found.append(
             (
                 PROBLEM,
-                f"PYTHONWARNINGS={warnings} turns warnings into errors, and luigi warns in chapter 1's first run:"
+                f"PYTHONWARNINGS={setting} turns warnings into errors, and luigi warns in chapter 1's first run:"
                 " unset PYTHONWARNINGS",
             )
         )
     in_venv = Path(sys.prefix).resolve() == venv.resolve()  # as make doctor runs: the venv's python
     spec = importlib.util.find_spec("luigi") if in_venv else None
     if spec and spec.origin and venv.resolve() not in Path(spec.origin).resolve().parents:
-        found.append(
-            (
-                PROBLEM,
-                f"python imports luigi from {Path(spec.origin).parent}, not from {shown(venv)}"
-                f" (PYTHONPATH={os.environ.get('PYTHONPATH', '')}): unset PYTHONPATH",
+        other = Path(spec.origin).parent
+        fix = "unset PYTHONPATH" if os.environ.get("PYTHONPATH") else f"rename or move {shown(other)}"
+        found.append((PROBLEM, f"python imports luigi from {shown(other)}, not from {shown(venv)}: {fix}"))
+    for name in ("LUIGI_CONFIG_PATH", "LUIGI_CONFIG_PARSER"):  # the settings that luigi reads from the environment
+        if name in os.environ:
+            found.append(
+                (
+                    WARNING,
+                    f"{name}={os.environ[name]} is set, and luigi reads it: the chapters may not run as their"
+                    f" pages show (make check sets it aside). Run: unset {name}",
+                )
             )
-        )
-    for name in sorted(n for n in os.environ if n.startswith("LUIGI_")):
-        found.append(
-            (
-                WARNING,
-                f"{name}={os.environ[name]} is set, and luigi reads it: the chapters may not run as their pages"
-                f" show (make check sets it aside). Run: unset {name}",
-            )
-        )
-    for config in SYSTEM_CONFIGS:
+    for config in chapters.SYSTEM_CONFIGS:
         if config.is_file():
             found.append(
                 (
                     WARNING,
                     f"luigi also reads {config}, before the chapter's luigi.cfg: a setting there that the workshop's"
-                    " does not make applies too ([worker] keep_alive = true, say, makes a run wait instead of end)",
+                    " does not make applies too ([worker] keep_alive = true, say, makes a run wait instead of end)."
+                    f" For the workshop, move it away: sudo mv {config} {config}.off",
                 )
             )
     return found or [(OK, "no setting of this shell or machine changes what luigi does in the chapters")]
