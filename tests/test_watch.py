@@ -55,6 +55,12 @@ class Watcher:
                 return at
         raise AssertionError(f"no line with {text!r} within {timeout} s; the output:\n" + "\n".join(self.seen))
 
+    def settle(self, quiet):
+        """Read what comes until nothing has come for quiet seconds."""
+        with contextlib.suppress(queue.Empty):
+            while (item := self.lines.get(timeout=quiet))[1] is not None:
+                self.seen.append(item[1])
+
     def interrupt(self):
         """Ctrl-C: SIGINT to the whole foreground process group, here make's own."""
         os.killpg(self.process.pid, signal.SIGINT)
@@ -147,6 +153,14 @@ def test_watch_checks_again_on_save_and_stops_on_ctrl_c(tmp_path, polling, mode)
             watcher.wait_for(f"Saved {third.name}/main.py: checking", timeout=10)
             watcher.wait_for(f"2 of {len(CHAPTERS)} chapters done.", timeout=120)
             watcher.wait_for("Watching again", timeout=10)
+            # Gone and back at once, as git checkout does it: the folder's watch ended with it.
+            fourth = CHAPTERS[3]
+            shutil.rmtree(fourth.folder(repo))
+            shutil.copytree(fourth.folder(), fourth.folder(repo), symlinks=True)
+            watcher.settle(quiet=3)
+            save(fourth, repo, atomically=False)
+            watcher.wait_for(f"Saved {fourth.name}/main.py: checking", timeout=10)
+            watcher.wait_for("Watching again", timeout=120)
         if polling == "true":  # the folder missing at the start comes back; then Ctrl-C in the middle of a check
             shutil.copytree(last.folder(), last.folder(repo), symlinks=True)
             watcher.wait_for(f"Back: {last.name}/", timeout=10)

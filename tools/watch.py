@@ -157,18 +157,20 @@ def main(argv=None):
                 print(f"{chapter.gone} It is watched again once it is back.")
         sys.stdout.flush()
         while (changes := next(watching, None)) is not None:
-            # A main.py saved or deleted, or a chapter folder gone or back. A folder
-            # reported for what happens in it (a run writing its outputs) is neither.
+            # A chapter folder reported: gone, back, or gone and back at once (git
+            # checkout), when its old watch ended with it. Watch anew, in any case.
             moved = set(present()) ^ set(folders)
+            if moved or any(path in homes for _, path in changes):
+                watching.close()
+                folders, watching = watch()
+            # Check on a main.py saved or deleted, or a chapter folder gone or back: not
+            # on a folder reported for what happens in it (a run writing its outputs).
             paths = {Path(path) for _, path in changes if path in files} | moved
             if not paths:
                 continue
             names = ", ".join(sorted(f"{p.relative_to(tree)}{'/' if str(p) in homes else ''}" for p in paths))
             gone = not any(p.exists() for p in paths)
             verb = "Deleted" if gone else "Back:" if moved else "Saved"
-            if moved:
-                watching.close()
-                folders, watching = watch()
             focus = next(c for c in CHAPTERS if c.folder(tree) in {p if str(p) in homes else p.parent for p in paths})
             if sys.stdout.isatty():
                 print("\033[2J\033[H", end="")  # a clear screen, as for a fresh start
