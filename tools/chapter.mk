@@ -12,12 +12,20 @@ HERE := $(lastword $(notdir $(CURDIR)))
 # Only make's command line names another chapter, not a CHAPTER exported in the shell.
 CHAPTER =
 .DEFAULT_GOAL := help
-.PHONY: check hint reset clean
+.PHONY: help check hint reset clean
 
 ifeq ($(REPO),..)
+help:
+	@echo "In $(HERE)/, make check, hint, reset and clean are for this chapter; the rest as in the repo root."
+	@$(MAKE) --no-print-directory -C $(REPO) help
+
 check hint reset:
 	@$(MAKE) --no-print-directory -C $(REPO) $@ CHAPTER="$${CHAPTER:-$(HERE)}"
 else  # in solutions/, where they would act on the attendee's exercise
+help:
+	@echo "In solutions/$(HERE)/, make clean is for this folder; check, hint and reset for your exercise, in $(HERE)/."
+	@$(MAKE) --no-print-directory -C $(REPO) help
+
 check hint reset:
 	@echo "This is the solution of $(HERE). make $@ is for your exercise: run it in $(HERE)/ or the repo root."
 	@exit 2
