@@ -9,7 +9,7 @@ The graph: a Report needs 4 Merges, and each Merge needs 8 pieces of Work:
 37 tasks. They only pretend to work (they sleep), but while they do, they
 tell the scheduler how far they are, so you can watch them in the browser.
 
-Run it from this folder, with luigid running (`make luigid`, in the repo root):
+Run it from this folder, with luigid running (`make luigid`, here or in the repo root):
 
     python main.py --workers 4
 
@@ -155,7 +155,7 @@ def check_before_running(argv):
     except OSError:  # urllib.error.URLError too: nothing answers
         sys.exit(
             f"error: no central scheduler answers at {url}\n"
-            "Start one with `make luigid` (in the repo root), or add --local-scheduler to run without it."
+            "Start one with `make luigid`, or add --local-scheduler to run without it."
         )
     if not is_luigid:
         sys.exit(
