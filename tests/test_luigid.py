@@ -122,7 +122,7 @@ def test_a_luigid_of_root_after_sudo_is_named_with_what_to_run(tmp_path, monkeyp
             assert luigid.main(["start", "--folder", str(tmp_path)]) == 1
             assert "Traceback" not in capsys.readouterr().err
     finally:
-        luigid.stop(tmp_path)
+        started.stop()  # this very process, whatever became of its pid file
 
 
 def test_a_taken_port_is_explained(tmp_path):
