@@ -215,6 +215,22 @@ def test_the_readme_is_short_enough_to_read_in_the_room():
     )
 
 
+def test_the_chapters_minutes_are_their_slots_in_the_plan_and_fit_their_pages():
+    """The README lists each chapter's minutes: its slot in the instructors'
+    90-minute plan, which must hold the page's teaching and exercise minutes
+    (chapter 7's exercise is homework)."""
+    text = README.read_text()
+    listed = {int(n): int(m) for n, m in re.findall(r"^(\d)\. \[\w+\]\(.+\): .+ \((\d+) min\)\.$", text, re.M)}
+    plan = {int(n): int(b) - int(a) for a, b, n in re.findall(r"^\| (\d+)-(\d+) \| chapter (\d),", text, re.M)}
+    assert listed == plan and sorted(plan) == [c.number for c in CHAPTERS], (listed, plan)
+    stated = r"\*Teaching: (\d+) min.* · Exercise: (\d+) min(.*)\*"
+    for chapter in CHAPTERS:
+        teaching, exercise, note = re.search(stated, CHAPTER_PAGES[chapter.name].read_text()).groups()
+        needs, slot = int(teaching) + (0 if "homework" in note else int(exercise)), plan[chapter.number]
+        assert needs <= slot, f"{chapter.name}: {needs} min on its page, {slot} in the plan"
+    assert sum(plan.values()) <= 90
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.name)
 def test_a_chapter_page_is_short_before_going_further(chapter):
     text = CHAPTER_PAGES[chapter.name].read_text()
