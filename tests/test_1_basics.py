@@ -58,8 +58,8 @@ def test_todo2_a_failing_task_makes_the_command_exit_non_zero(chapter):
     result = chapter.cli("python main.py Broken --module broken --local-scheduler")
     assert "* 1 failed:\n    - 1 Broken()" in result.stdout, result.stdout
     assert result.returncode != 0, (
-        "a task failed, yet `python main.py` exited 0: luigi.run() only returns False, and the script ends as if"
-        " all went well. luigi.retcodes.run_with_retcodes(sys.argv[1:]) exits with the codes of luigi.cfg's [retcode]"
+        "a task failed, yet `python main.py` exited 0: luigi.run() only returns False, and the script ends as if\n"
+        "all went well. luigi.retcodes.run_with_retcodes(sys.argv[1:]) exits with the codes of luigi.cfg's [retcode]"
     )
 
 

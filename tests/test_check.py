@@ -470,6 +470,9 @@ def test_a_misspelt_method_of_luigis_is_named(repo, sh):
     assert said in result.stdout, result.stdout
     assert "TODO 3:" in result.stdout, "what needs the input fails too"
     assert "tip: start with TODO 2: what fails after it may follow from it." in result.stdout, result.stdout
+    plant(repo, BASICS, "    def run(self):", "    def rnu(self):")
+    result = sh("make check CHAPTER=Basics", repo)
+    assert "Hello has no run() of its own, but a rnu() (line" in result.stdout, result.stdout
     assert check.misnamed("class TopSongs:\n    def requires(self): pass\n", "TopSongs.requires() should") == ""
     assert check.misnamed("class TopSongs:\n    def top(self): pass\n", "TopSongs.requires() should") == ""
 
@@ -483,6 +486,13 @@ def test_a_file_written_with_open_in_a_folder_not_made_yet_is_explained(repo, sh
     said = f"Extensions/main.py:{line}: there is no folder output/Plays to write in: open() makes none, self.output()"
     assert said in result.stdout, result.stdout
     assert "LuigiStatusCode" not in result.stdout and "luigi: 1 failed: Plays(" in result.stdout, result.stdout
+
+
+def test_a_method_or_parameter_used_without_self_is_named_with_self(repo, sh):
+    line = plant(repo, CREATE, 'with self.output().open("w")', 'with output().open("w")')
+    result = sh("make check CHAPTER=CreateOutput", repo)
+    said = f"CreateOutput/main.py:{line}: output is not defined here: in a method, the task's own is self.output"
+    assert said in result.stdout, result.stdout
 
 
 def test_every_failing_blank_is_reported_once(repo, sh):

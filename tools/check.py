@@ -260,6 +260,20 @@ def cause(exception):
     return None
 
 
+def members(path):
+    """The names of the methods and class attributes (parameters) that the classes of a file define."""
+    names = set()
+    with contextlib.suppress(OSError, SyntaxError, ValueError):
+        for node in ast.walk(ast.parse(Path(path).read_text())):
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef):
+                        names.add(item.name)
+                    elif isinstance(item, ast.Assign):
+                        names.update(t.id for t in item.targets if isinstance(t, ast.Name))
+    return names
+
+
 def described(frames, exception, shown):
     """An error from main.py: where (the attendee's file and line), why in plain words, and the raw exception."""
     mine = [frame for frame in frames if in_main(frame)]
@@ -272,6 +286,9 @@ def described(frames, exception, shown):
             'Put it under `if __name__ == "__main__":`, so that it runs only when main.py is the command.'
         )
     words = cause(exception)
+    undefined = re.match(r"NameError: name '(\w+)' is not defined", exception)
+    if undefined and undefined[1] in members(frame.file):  # a method of the task, or its parameter
+        words = f"{undefined[1]} is not defined here: in a method, the task's own is self.{undefined[1]}"
     missing = re.match(r"FileNotFoundError: .*No such file or directory: '(.+)/[^/]+'$", exception)
     if missing and re.search(r"""\bopen\(.*["'][wax]""", frame.source or ""):  # a file to write, in no folder
         words = f'there is no folder {missing[1]} to write in: open() makes none, self.output().open("w") does'
@@ -551,7 +568,7 @@ def misnamed(text, message):
         for node in ast.parse(text).body:
             if isinstance(node, ast.ClassDef) and node.name == task:
                 methods = {n.name: n.lineno for n in node.body if isinstance(n, ast.FunctionDef)}
-                close = difflib.get_close_matches(hook, methods, n=1, cutoff=0.7)
+                close = difflib.get_close_matches(hook, methods, n=1, cutoff=0.6)  # rnu for run
                 if hook not in methods and close:
                     return (
                         f"\n{task} has no {hook}() of its own, but a {close[0]}() (line {methods[close[0]]}):"
