@@ -86,7 +86,7 @@ test-all: ## run `make test` on every Python 3.10-3.13 that pyenv has
 	  $(MAKE) --no-print-directory test VENV=.venv-$$v PYTHON=$$py || exit 1; \
 	done; [ $$found -gt 0 ] || { echo "error: pyenv has none of Python 3.10-3.13" >&2; exit 1; }
 
-clean: ## remove what the chapters wrote (never your own files or edits)
+clean: ## remove what the chapters and make console wrote (never your edits)
 	@# Plain Python, no venv needed; -B: no bytecode left behind by clean itself.
 	@python="$(VENV)/bin/python"; [ -x "$$python" ] || python=python3; "$$python" -B -m tools.clean
 

@@ -159,6 +159,8 @@ def test_clean_removes_every_output_and_nothing_of_the_attendees(repo, tmp_path)
         assert f"removed {name}\n" in result.stdout
     removed = [line for line in result.stdout.splitlines() if line.startswith("removed ")]
     assert f"Removed {len(removed)} generated files and folders." in result.stdout
+    (repo / "Basics" / "__pycache__").mkdir()
+    assert sh("make clean", repo, tmp_path).stdout.endswith("Removed 1 generated file or folder.\n")
     assert len(removed) >= len(written) + len(SCRATCH)
     assert sh("make clean", repo, tmp_path).stdout == "Nothing to remove.\n"
 
@@ -306,6 +308,8 @@ def test_make_in_any_chapter_folder_is_the_repos_make_for_that_chapter(tmp_path)
         assert refused.returncode == 2 and refused.stdout.startswith(f"This is the solution of {chapter.name}. make"), (
             refused.stdout
         )
+    named = sh("make check CHAPTER=Basics", find("Visualization").folder(copy / "solutions"), tmp_path)
+    assert "  1  Basics         not yet" in named.stdout, "named on the command line, in solutions/ too"
     folder = find("Dependencies").folder(copy)
     hint = sh("make hint", folder, tmp_path)
     assert hint.stdout.startswith("Hint 1 of 3 for Dependencies/main.py:"), hint.stdout

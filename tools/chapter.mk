@@ -18,17 +18,19 @@ ifeq ($(REPO),..)
 help:
 	@echo "In $(HERE)/, make check, hint, reset and clean are for this chapter; the rest as in the repo root."
 	@$(MAKE) --no-print-directory -C $(REPO) help
-
-check hint reset:
-	@$(MAKE) --no-print-directory -C $(REPO) $@ CHAPTER="$${CHAPTER:-$(HERE)}"
-else  # in solutions/, where they would act on the attendee's exercise
+else
 help:
 	@echo "In solutions/$(HERE)/, make clean is for this folder; check, hint and reset for your exercise, in $(HERE)/."
 	@$(MAKE) --no-print-directory -C $(REPO) help
+endif
 
+ifeq ($(REPO)$(CHAPTER),../..)  # in solutions/, where they would act on the attendee's exercise
 check hint reset:
 	@echo "This is the solution of $(HERE). make $@ is for your exercise: run it in $(HERE)/ or the repo root."
 	@exit 2
+else
+check hint reset:
+	@$(MAKE) --no-print-directory -C $(REPO) $@ CHAPTER="$${CHAPTER:-$(HERE)}"
 endif
 
 # Plain Python, no venv needed; -B: no bytecode left behind by clean itself.

@@ -150,7 +150,8 @@ def main(argv):
             file=sys.stderr,
         )
         return 1
-    print(f"Removed {len(removed)} generated files and folders." if removed else "Nothing to remove.")
+    counted = "1 generated file or folder" if len(removed) == 1 else f"{len(removed)} generated files and folders"
+    print(f"Removed {counted}." if removed else "Nothing to remove.")
     return 0
 
 
