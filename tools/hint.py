@@ -68,6 +68,17 @@ def next_blank(chapter, tree):
     return None, failing
 
 
+def next_with_blanks(done, tree):
+    """Where to go after a chapter that is done: the next chapter with open
+    blanks (after it, else before it), as a command for make hint."""
+    later = [c for c in CHAPTERS if c.number > done.number] + [c for c in CHAPTERS if c.number < done.number]
+    for chapter in later:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            if open_todos((chapter.folder(tree) / "main.py").read_text()):
+                return f"Next with open blanks: {chapter.name} (make hint CHAPTER={chapter.name})."
+    return "No chapter has an open blank left: make check says which are right."
+
+
 def find_blank(chapter_name, tree, start=None):
     """(the blank to hint, None), or (None, what to say instead). With no
     chapter named: the first chapter not done, looking from chapter start on
@@ -86,7 +97,7 @@ def find_blank(chapter_name, tree, start=None):
         where = f"{chapters[0].name} has" if chapter_name else "No chapter has"
         return None, f"{where} no open blank: make check{one} says whether it is right."
     if chapter_name:
-        return None, f"{chapters[0].name} is done: nothing to hint. Run make hint for the next chapter."
+        return None, f"{chapters[0].name} is done: nothing to hint. {next_with_blanks(chapters[0], tree)}"
     return None, "Every chapter is done: nothing to hint. Well done!"
 
 
