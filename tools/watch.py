@@ -87,14 +87,15 @@ def check_and_hint(tree, saved=None):
     too) is ready when the table is. After a save of chapter saved: the
     details and the hint are for the first chapter not done from that one on,
     and the chapters that passed before on the very same files need no check."""
-    table, hint = ["tools.check", "--tree", str(tree)], ["tools.hint", "--first", "--tree", str(tree)]
+    check = ["tools.check", "--tree", str(tree)]
+    hint = ["tools.hint", "--first", "--tree", str(tree)]
     if saved:
-        table += ["--trust-passed", "--focus", saved.name]
+        check += ["--trust-passed", "--focus", saved.name]
         hint += ["--from", saved.name]
     started = []
     try:
         with stops_held_back():
-            started.append(run(table))
+            started.append(run(check))
             started.append(run(hint))
         table, hint = map(lines_of, started)  # read at once: the hint must not wait for the pipe
         for line in table:
