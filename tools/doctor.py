@@ -111,9 +111,10 @@ def venv_check(venv, python, version, luigi):
 
 def speaks_luigid(port):
     """Whether the program on port answers as luigid's HTTP API does."""
+    from tools import luigid  # Python 3.10 or newer, as port_check makes sure
+
     try:
-        local = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an http_proxy
-        with local.open(f"http://127.0.0.1:{port}/api/task_list?data={{}}", timeout=2) as answer:
+        with luigid.LOCAL.open(f"http://127.0.0.1:{port}/api/task_list?data={{}}", timeout=2) as answer:
             return "response" in json.load(answer)
     except (OSError, ValueError):
         return False
@@ -284,7 +285,7 @@ def environment_check(venv):
     proxy = urllib.request.getproxies().get("http")
     if proxy and not urllib.request.proxy_bypass("localhost"):
         name = next((n for n in ("http_proxy", "HTTP_PROXY") if os.environ.get(n)), "http_proxy")
-        hosts = (os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or "").strip(", ")  # kept, and added to
+        hosts = (os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or "").strip(", ")  # they stay, in the fix
         hosts = f"{hosts},localhost,127.0.0.1" if hosts else "localhost,127.0.0.1"
         found.append(
             (
