@@ -506,7 +506,10 @@ def digest(chapter, copy):
     the tools they use, luigi's configuration files, the versions of Python
     and luigi, and the settings of the environment that Python and luigi
     read. None if a file cannot be read."""
-    hashed = hashlib.sha256(f"{sys.version} {importlib.metadata.version('luigi')}".encode())
+    luigi = "none"
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        luigi = importlib.metadata.version("luigi")
+    hashed = hashlib.sha256(f"{sys.version} {luigi}".encode())
     read = sorted((k, v) for k, v in os.environ.items() if k.startswith(("PYTHON", "LUIGI_", "LC_")) or k in READ)
     hashed.update(repr(read).encode())
     files = sorted(p for p in Path(copy).rglob("*") if p.is_file())
