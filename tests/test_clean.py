@@ -282,6 +282,7 @@ def test_chapter_6_hands_luigid_over_to_the_repo_without_git(repo, tmp_path):
     try:
         assert started.returncode == 0, started.stdout
         assert luigid.running(copy / ".luigid").port == port
+        assert "Its log, state and pid file are in the repo's .luigid/." in started.stdout, "not in this folder"
     finally:
         stopped = sh("make luigid-stop", copy / "Visualization", tmp_path)
     assert "Stopped luigid" in stopped.stdout, stopped.stdout

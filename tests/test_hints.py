@@ -140,7 +140,10 @@ def test_the_hint_moves_on_with_the_blanks_and_chapters(repo, sh):
     filled = sh(f"make hint CHAPTER={basics.name}", repo)
     assert filled.returncode == 0 and not headers(filled.stdout)
     assert f"{basics.name} is done: nothing to hint." in filled.stdout  # as tools.check.failing_blanks says
-    assert f"Next with open blanks: {following.name} (make hint CHAPTER={following.name})." in filled.stdout
+    assert f"Next not done: {following.name} (make hint CHAPTER={following.name})." in filled.stdout
+    main.write_text(solution(following).replace("hello_world.txt", "hello-world.txt"))  # filled in, and wrong
+    wrong = sh(f"make hint CHAPTER={basics.name}", repo)
+    assert f"Next not done: {following.name} (make hint CHAPTER={following.name})." in wrong.stdout, wrong.stdout
 
 
 def test_a_chapter_that_passed_is_checked_again_only_once_its_files_change(repo, sh, tmp_path):

@@ -68,15 +68,15 @@ def next_blank(chapter, tree):
     return None, failing
 
 
-def next_with_blanks(done, tree):
-    """Where to go after a chapter that is done: the next chapter with open
-    blanks (after it, else before it), as a command for make hint."""
+def next_not_done(done, tree):
+    """Where to go after a chapter that is done: the next chapter (after it,
+    else before it) with open blanks or failing ones, as a command for make hint."""
     later = [c for c in CHAPTERS if c.number > done.number] + [c for c in CHAPTERS if c.number < done.number]
     for chapter in later:
         with contextlib.suppress(OSError, UnicodeDecodeError):
-            if open_todos((chapter.folder(tree) / "main.py").read_text()):
-                return f"Next with open blanks: {chapter.name} (make hint CHAPTER={chapter.name})."
-    return "No chapter has an open blank left: make check says which are right."
+            if open_todos((chapter.folder(tree) / "main.py").read_text()) or failing_blanks(chapter, tree):
+                return f"Next not done: {chapter.name} (make hint CHAPTER={chapter.name})."
+    return "Every other chapter is done too. Well done!"
 
 
 def find_blank(chapter_name, tree, start=None):
@@ -97,7 +97,7 @@ def find_blank(chapter_name, tree, start=None):
         where = f"{chapters[0].name} has" if chapter_name else "No chapter has"
         return None, f"{where} no open blank: make check{one} says whether it is right."
     if chapter_name:
-        return None, f"{chapters[0].name} is done: nothing to hint. {next_with_blanks(chapters[0], tree)}"
+        return None, f"{chapters[0].name} is done: nothing to hint. {next_not_done(chapters[0], tree)}"
     return None, "Every chapter is done: nothing to hint. Well done!"
 
 

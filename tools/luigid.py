@@ -445,7 +445,8 @@ def stop_or_start(args, folder):
         return 1
     print(f"luigid is {how} in the background (pid {luigid.pid}), listening on 127.0.0.1 only.")
     print(f"Open {luigid.url} in your browser.")
-    print(f"Its log, state and pid file are in {shown(folder)}/. Stop it with `make luigid-stop`.")
+    where = "the repo's .luigid/" if folder == FOLDER.resolve() else f"{shown(folder)}/"  # also from a chapter folder
+    print(f"Its log, state and pid file are in {where}. Stop it with `make luigid-stop`.")
     return 0
 
 
