@@ -282,7 +282,7 @@ def test_chapter_6_hands_luigid_over_to_the_repo_without_git(repo, tmp_path):
     try:
         assert started.returncode == 0, started.stdout
         assert luigid.running(copy / ".luigid").port == port
-        assert "Its log, state and pid file are in the repo's .luigid/." in started.stdout, "not in this folder"
+        assert "Its log, state and pid file are in ../../.luigid/." in started.stdout, "the repo's, seen from here"
     finally:
         stopped = sh("make luigid-stop", copy / "Visualization", tmp_path)
     assert "Stopped luigid" in stopped.stdout, stopped.stdout
@@ -312,8 +312,10 @@ def test_make_in_any_chapter_folder_is_the_repos_make_for_that_chapter(tmp_path)
     named = sh("make check CHAPTER=Basics", find("Visualization").folder(copy / "solutions"), tmp_path)
     assert "  1  Basics         not yet" in named.stdout, "named on the command line, in solutions/ too"
     folder = find("Dependencies").folder(copy)
-    hint = sh("make hint", folder, tmp_path)
-    assert hint.stdout.startswith("Hint 1 of 3 for Dependencies/main.py:"), hint.stdout
+    hint = sh("make hint", folder, tmp_path)  # paths from where the attendee stands
+    assert hint.stdout.startswith("Hint 1 of 3 for main.py:"), hint.stdout
+    checked = sh("make check", folder, tmp_path).stdout
+    assert "next: main.py:" in checked and "Fill in main.py, then run: make check CHAPTER=Dependencies" in checked
     other = sh("make check CHAPTER=Basics", folder, tmp_path)
     assert [line.split()[:2] for line in other.stdout.splitlines() if line.startswith("  1 ")] == [["1", "Basics"]]
     main = folder / "main.py"

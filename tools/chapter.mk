@@ -11,6 +11,8 @@ REPO := $(if $(wildcard ../tools/chapter.mk),..,../..)
 HERE := $(lastword $(notdir $(CURDIR)))
 # Only make's command line names another chapter, not a CHAPTER exported in the shell.
 CHAPTER =
+# The repo's make runs in the repo's folder; the tools show paths from this one.
+export WORKSHOP_HERE := $(CURDIR)
 .DEFAULT_GOAL := help
 .PHONY: help check hint reset clean
 

@@ -51,6 +51,7 @@ from tools.chapters import (
     stop_group,
     stopping_as_on_ctrl_c,
 )
+from tools.chapters import shown as relative  # a path as the attendee types it
 
 # Seconds that one chapter's quick tests may take. The slowest chapter,
 # Visualization, takes about 3 s on a 2-core machine: ten times that leaves
@@ -102,14 +103,6 @@ TEST_BLANK = re.compile(r"test_todo(\d+)_")
 TESTS = str(ROOT / "tests")
 CLASS = re.compile(r"<class '(?:[\w.]+\.)?(\w+)'>")
 LUIGI_COMMAND = re.compile(r"/luigi/(interface|retcodes|cmdline_parser)\.py$")  # luigi.run() and its kin
-
-
-def relative(path):
-    """A path as the attendee types it: relative to the current folder if inside it."""
-    for absolute in (Path(os.path.abspath(path)), Path(path).resolve()):  # a link as it is, if possible
-        with contextlib.suppress(ValueError):
-            return absolute.relative_to(Path.cwd())
-    return Path(path)
 
 
 def excerpt(text, head=HEAD, tail=TAIL, width=WIDTH):

@@ -24,18 +24,12 @@ import urllib.request
 from pathlib import Path
 
 from tools import chapters
-from tools.chapters import CHAPTERS, ROOT, SOLUTIONS
+from tools.chapters import CHAPTERS, ROOT, SOLUTIONS, shown
 
 PORT = 8082  # where luigi's workers look for luigid, unless told otherwise
 # The interpreters that make tries, in this order, to create the venv: PYTHON in the Makefile.
 PYTHONS = "python3 python3.13 python3.12 python3.11 python3.10"
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
-
-
-def shown(path):
-    with contextlib.suppress(ValueError):
-        return Path(path).relative_to(Path.cwd())
-    return Path(path)
 
 
 def numbers(version):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.blanks import answer, open_todos, todos
-from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, every, find
+from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, every, find, shown
 from tools.hints import HINTS
 
 LEVELS = 3
@@ -141,12 +141,6 @@ def forget(chapter):
     kept = {key: level for key, level in state.items() if not key.startswith(f"{chapter.name}:")}
     if kept != state:
         save_state(kept)
-
-
-def shown(path):
-    with contextlib.suppress(ValueError):
-        return path.relative_to(Path.cwd())
-    return path
 
 
 def show(blank, level, more):

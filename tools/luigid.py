@@ -42,7 +42,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.chapters import ROOT, stopping_as_on_ctrl_c, stops_held_back
+from tools.chapters import ROOT, shown, stopping_as_on_ctrl_c, stops_held_back
 
 FOLDER = ROOT / ".luigid"
 ADDRESS = "127.0.0.1"
@@ -386,12 +386,6 @@ def stop(folder=FOLDER):
     return luigid
 
 
-def shown(path):
-    with contextlib.suppress(ValueError):
-        return Path(path).relative_to(Path.cwd())
-    return path
-
-
 @contextlib.contextmanager
 def one_start_at_a_time(folder):
     """Hold folder's start lock: a second make luigid at the same instant
@@ -445,8 +439,7 @@ def stop_or_start(args, folder):
         return 1
     print(f"luigid is {how} in the background (pid {luigid.pid}), listening on 127.0.0.1 only.")
     print(f"Open {luigid.url} in your browser.")
-    where = "the repo's .luigid/" if folder == FOLDER.resolve() else f"{shown(folder)}/"  # also from a chapter folder
-    print(f"Its log, state and pid file are in {where}. Stop it with `make luigid-stop`.")
+    print(f"Its log, state and pid file are in {shown(folder)}/. Stop it with `make luigid-stop`.")
     return 0
 
 
