@@ -249,6 +249,10 @@ def stop_group(process, grace=5, first=signal.SIGINT):
 STOPS = (signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
 
 
+# Set on the first of STOPS: a loop sees it even where Python ignored its KeyboardInterrupt.
+STOPPED = threading.Event()
+
+
 def stop_as_on_ctrl_c(*_):
     """Take any of STOPS for a Ctrl-C, once: later ones are let go while the
     first one's cleaning up runs. make passes a SIGTERM on to its command, so
@@ -256,7 +260,17 @@ def stop_as_on_ctrl_c(*_):
     block would leave the processes it was stopping running."""
     for number in STOPS:
         signal.signal(number, let_go)
+    STOPPED.set()
     raise KeyboardInterrupt
+
+
+def raise_if_stopped():
+    """In a loop that waits: raise the KeyboardInterrupt of a Ctrl-C that
+    Python ignored. It ignores an exception raised while an object is being
+    collected (the signal came during a Popen's __del__, say), and the later
+    Ctrl-Cs are let go: without this, nothing would stop the loop."""
+    if STOPPED.is_set():
+        raise KeyboardInterrupt
 
 
 def let_go(*_):

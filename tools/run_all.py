@@ -17,7 +17,16 @@ import time
 from pathlib import Path
 
 from tools import luigid
-from tools.chapters import CHAPTERS, SOLUTIONS, STOPS, command_env, stop_as_on_ctrl_c, stop_group, wait_awake
+from tools.chapters import (
+    CHAPTERS,
+    SOLUTIONS,
+    STOPS,
+    command_env,
+    raise_if_stopped,
+    stop_as_on_ctrl_c,
+    stop_group,
+    wait_awake,
+)
 
 
 @contextlib.contextmanager
@@ -108,6 +117,7 @@ def main(argv=None):
             print(f"\n===== Chapter {chapter.number}: {chapter.name} =====", flush=True)
             with scheduler_for(chapter, scratch, args.quick) as config:
                 for command in filter(None, [chapter.command, chapter.then]):
+                    raise_if_stopped()
                     print(f"$ {command}", flush=True)
                     # Temporary files, and luigi's pid locks, in the scratch folder: a make run
                     # in another clone of the repo, at the same time, is not "already running".

@@ -18,7 +18,16 @@ from pathlib import Path
 
 import watchfiles
 
-from tools.chapters import CHAPTERS, EXERCISES, STOPS, WAKE_EVERY, stop_as_on_ctrl_c, stops_held_back, wait_awake
+from tools.chapters import (
+    CHAPTERS,
+    EXERCISES,
+    STOPS,
+    WAKE_EVERY,
+    raise_if_stopped,
+    stop_as_on_ctrl_c,
+    stops_held_back,
+    wait_awake,
+)
 
 POLL_EVERY_MS = 300
 WAKE_EVERY_MS = 250
@@ -69,6 +78,7 @@ def lines_of(process):
 
     def in_turn():
         while True:
+            raise_if_stopped()
             try:
                 line = lines.get(timeout=WAKE_EVERY)
             except queue.Empty:
@@ -158,6 +168,7 @@ def main(argv=None):
                 print(f"{chapter.gone} It is watched again once it is back.")
         sys.stdout.flush()
         while (changes := next(watching, None)) is not None:
+            raise_if_stopped()
             # A chapter folder reported: gone, back, or gone and back at once (git
             # checkout), when its old watch ended with it. Watch anew, in any case.
             moved = set(present()) ^ set(folders)
