@@ -22,6 +22,8 @@ from tools.chapters import CHAPTERS, EXERCISES, ROOT, SOLUTIONS, command_env, fi
 # In-process runs read the workshop's luigi.cfg, wherever the test runs. Set
 # before luigi is imported; documented commands do not get it (see command_env).
 os.environ["LUIGI_CONFIG_PATH"] = str(ROOT / "luigi.cfg")
+# make test run in a chapter folder: the tests show paths from their own folders, not from that one.
+os.environ.pop("WORKSHOP_HERE", None)
 
 import luigi
 import luigi.configuration

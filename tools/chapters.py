@@ -212,8 +212,9 @@ def command_env(tmpdir=None, config=None):
     that file too, after ./luigi.cfg (for a test's own luigid, see tools/luigid.py).
     A luigid on this machine is reached without a proxy (see no_proxy_for)."""
     # Nor make's own variables: under `make test`, a documented `make ...` would
-    # run as a sub-make and print "make[1]: Entering directory" lines.
-    outside = ("LUIGI_", "PYTEST_", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")
+    # run as a sub-make and print "make[1]: Entering directory" lines. Nor the
+    # folder that a chapter folder's make passes on, to show paths from.
+    outside = ("LUIGI_", "PYTEST_", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "WORKSHOP_HERE")
     env = {k: v for k, v in os.environ.items() if not k.startswith(outside)}
     if tmpdir:
         Path(tmpdir).mkdir(parents=True, exist_ok=True)
