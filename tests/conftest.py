@@ -89,14 +89,16 @@ def processes_mentioning():
 @pytest.fixture
 def sh(tmp_path):
     """Run a shell command as a user would; its temporary files (and luigi's
-    pid locks) go to this test's folder."""
+    pid locks) go to this test's folder. Keyword arguments set variables of
+    its environment, as the attendee's shell may have them (None: unset)."""
 
-    def run(command, cwd, config=None):
+    def run(command, cwd, config=None, **changes):
+        env = command_env(tmp_path / "tmp", config) | changes
         return subprocess.run(
             command,
             shell=True,
             cwd=cwd,
-            env=command_env(tmp_path / "tmp", config),
+            env={name: value for name, value in env.items() if value is not None},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -158,7 +158,7 @@ def test_check_runs_a_copy_of_the_chapter_folder(repo, sh):
     assert "/tmp" not in result.stdout and "check-" not in result.stdout, "paths of the copy shown as the attendee's"
 
 
-def test_settings_of_the_attendees_shell_for_other_projects_do_not_reach_the_checks(repo, tmp_path):
+def test_settings_of_the_attendees_shell_for_other_projects_do_not_reach_the_checks(repo, sh, tmp_path):
     """Options or plugins for pytest that the checks do not load, warnings
     made errors (luigi warns in Basics), another luigi first on PYTHONPATH,
     a luigi setting: each would fail a right answer (make doctor names them)."""
@@ -166,29 +166,17 @@ def test_settings_of_the_attendees_shell_for_other_projects_do_not_reach_the_che
     other = tmp_path / "other-project"
     (other / "luigi").mkdir(parents=True)
     (other / "luigi" / "__init__.py").write_text("raise ImportError('luigi 2.8 of another project')\n")
-    env = command_env(tmp_path / "tmp") | {"PYTEST_ADDOPTS": "-n auto --cov=src", "PYTEST_PLUGINS": "other_plugin"}
-    env |= {"PYTHONWARNINGS": "error", "PYTHONPATH": str(other), "LUIGI_CONFIG_PARSER": "toml"}
-    result = subprocess.run(
-        ["make", "check", "CHAPTER=Basics"],
-        cwd=repo,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    settings = {"PYTEST_ADDOPTS": "-n auto --cov=src", "PYTEST_PLUGINS": "other_plugin", "PYTHONWARNINGS": "error"}
+    result = sh("make check CHAPTER=Basics", repo, PYTHONPATH=str(other), LUIGI_CONFIG_PARSER="toml", **settings)
     assert result.returncode == 0 and "1 of 1 chapter done." in result.stdout, result.stdout
 
 
-def test_a_proxy_of_the_attendees_shell_does_not_fail_chapter_6(repo, tmp_path):
+def test_a_proxy_of_the_attendees_shell_does_not_fail_chapter_6(repo, sh):
     """http_proxy set and no no_proxy (a corporate laptop): the checks reach
     their own luigid directly; make doctor and main.py itself name the proxy."""
     plant(repo, VISUALIZATION, text=solution(VISUALIZATION))
-    env = command_env(tmp_path / "tmp") | {"http_proxy": f"http://127.0.0.1:{luigid_tool.free_port()}"}
-    env = {k: v for k, v in env.items() if k.lower() != "no_proxy"}
-    result = subprocess.run(
-        ["make", "check", "CHAPTER=Visualization"], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
+    proxy = f"http://127.0.0.1:{luigid_tool.free_port()}"
+    result = sh("make check CHAPTER=Visualization", repo, http_proxy=proxy, no_proxy=None, NO_PROXY=None)
     assert result.returncode == 0 and "1 of 1 chapter done." in result.stdout, result.stdout
 
 

@@ -138,7 +138,7 @@ def test_the_port_held_by_another_program_is_named(repo, sh, tmp_path):
     ]
 
 
-def test_settings_made_for_other_projects_are_named_with_their_fix(repo, tmp_path):
+def test_settings_made_for_other_projects_are_named_with_their_fix(repo, sh, tmp_path):
     """A corporate proxy, another project's luigi first on PYTHONPATH, warnings made errors, a luigi setting."""
     other = tmp_path / "other-project"
     (other / "luigi").mkdir(parents=True)
@@ -162,10 +162,7 @@ def test_settings_made_for_other_projects_are_named_with_their_fix(repo, tmp_pat
     assert "no setting of this shell or machine changes what luigi does" in clean.stdout, clean.stdout
     (repo / "luigi").mkdir()  # a folder of the attendee's in the repo, which python -m finds first
     (repo / "luigi" / "__init__.py").write_text("")
-    shadowed = subprocess.run(
-        ["make", "doctor", f"PORT={luigid.free_port()}"], cwd=repo, env=command_env(tmp_path / "tmp"),
-        capture_output=True, text=True,
-    )  # fmt: skip
+    shadowed = sh(f"make doctor PORT={luigid.free_port()}", repo)
     said = [line for line in lines(shadowed.stdout, "problem") if line.startswith("python imports luigi from luigi,")]
     assert len(said) == 1 and said[0].endswith(": rename or move luigi"), shadowed.stdout
 
