@@ -1,7 +1,23 @@
-"""The workshop's tools, run as `python -m tools.<name>` by the Makefile."""
+"""The workshop's tools, run by the Makefile as `python -m tools.<layer>.<command>`.
+
+Layers, from the bottom: this package's modules (the chapter records, the
+blanks, paths, processes and ports, luigid), then the commands that use them:
+attendee/ (check, hint, watch, reset, clean), instructor/ (run, doctor) and
+demos/ (scale-out, images, slides). A layer imports only from below.
+
+Importing any tool sets up what every tool needs: output that never fails on
+a character the terminal's encoding lacks, and plain words for what no tool
+catches.
+"""
 
 import os
 import sys
+
+# A terminal in a locale such as en_US.ISO-8859-1 cannot show "…" or "→": show
+# a replacement character rather than fail just when the attendee needs the words.
+for _stream in (sys.stdout, sys.stderr):
+    if hasattr(_stream, "reconfigure"):
+        _stream.reconfigure(errors="replace")
 
 
 def plain_words(kind, value, trace, default=sys.excepthook):

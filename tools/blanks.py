@@ -5,7 +5,7 @@ its answer: the lines after the comment, up to the first empty line, comment
 line, or line indented less than the answer's first line. The exercise is
 the solution with each answer replaced by one placeholder line,
 
-    raise NotImplementedError("TODO <n>: replace this line with your code")
+    raise NotImplementedError("TODO <n>")
 
 at the answer's indentation. So the solution file alone defines the published
 exercise: `make reset` rebuilds it from there (with or without git, whatever
@@ -17,11 +17,12 @@ that every exercise file is exactly what its solution makes.
 
 import re
 import sys
+import textwrap
 from dataclasses import dataclass
 
 MENTION = re.compile(r"\bTODO (\d+)\b")
 COMMENT = re.compile(r"^\s*# TODO (\d+): (.+)$")
-PLACEHOLDER = 'raise NotImplementedError("TODO {n}: replace this line with your code")'
+PLACEHOLDER = 'raise NotImplementedError("TODO {n}")'
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,23 @@ def with_blank(solution, number):
     return exercise_from(solution, {number})
 
 
+def filled(solution, codes):
+    """The solution with blanks filled in otherwise: {number: lines}, each
+    indented as the blank's answer is (a line of the lines indented more
+    stays indented more)."""
+    lines = solution.splitlines()
+    spans = answers(solution)
+    for number, code in sorted(codes.items(), key=lambda item: -spans[item[0]][0]):
+        first, end = spans[number]
+        margin = " " * indent(lines[first])
+        code = textwrap.dedent(code).strip("\n")
+        lines[first:end] = [margin + line if line.strip() else "" for line in code.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv):
-    from tools.chapters import CHAPTERS, EXERCISES, SOLUTIONS
+    from tools.chapters import CHAPTERS, EXERCISES
+    from tools.paths import SOLUTIONS
 
     if argv != ["--write"]:
         raise SystemExit("usage: python -m tools.blanks --write  (rewrites every exercise from its solution)")

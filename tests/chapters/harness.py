@@ -1,0 +1,242 @@
+"""What the chapter tests use to look at a chapter: its main.py loaded in
+this process, its tasks built on luigi's local scheduler, its command run
+in this process (quick) or as typed in a shell (thorough), and plain words
+for what they find. The fixtures in conftest.py hand it to the tests."""
+
+import contextlib
+import datetime
+import importlib.util
+import io
+import logging
+import os
+import runpy
+import subprocess
+import sys
+import traceback
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import luigi
+import luigi.task_register
+
+from tools.processes import command_env
+
+
+def show(value):
+    """A value in a failure message, shown the same way whether it is what was
+    expected or what the attendee's code gave: a task as Producer(), a task
+    class as "the class Producer", None as "nothing (None)", another object
+    by its type ("a luigi.LocalTarget"), a long list by its ends."""
+    if value is None:
+        return "nothing (None)"
+    if isinstance(value, type):
+        return f"the class {value.__name__}"
+    if isinstance(value, luigi.Task):
+        return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else list(value)
+        if len(items) > 6:
+            return f"[{show(items[0])}, {show(items[1])}, ..., {show(items[-1])}] ({len(items):,} in all)"
+        return "[" + ", ".join(show(item) for item in items) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{show(key)}: {show(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, datetime.date):
+        return str(value)  # 2026-11-23, unquoted: so unlike the text '2026-11-23'
+    module = type(value).__module__
+    if module == "builtins":
+        return repr(value)
+    return f"a {'' if module == 'main' else module.split('.')[0] + '.'}{type(value).__name__}"
+
+
+def first_difference(expected, actual, what="line"):
+    """Where two lists of lines part, in words: the first line that differs, both ways."""
+    for number, (want, got) in enumerate(zip(expected, actual, strict=False), 1):
+        if want != got:
+            return f"{what} {number} should be {show(want)}, not {show(got)}"
+    if len(actual) < len(expected):
+        return f"{what} {len(actual) + 1} should be {show(expected[len(actual)])}, but there is none"
+    if len(actual) > len(expected):
+        return f"there should be {len(expected)} {what}s, not {len(actual)}: {what} {len(expected) + 1} is too many"
+    return ""
+
+
+def tasks_in(value):
+    """The tasks in what requires() returned: a task, a list or a dict of them (luigi takes all three)."""
+    if isinstance(value, dict):
+        return list(value.values())
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [] if value is None else [value]
+
+
+def targets_in(value):
+    """The targets in what input() or output() returned: one, a list, or a dict of them."""
+    return tasks_in(value)
+
+
+@dataclass
+class Ran:
+    """What a command did: its exit code, and what it printed and logged."""
+
+    code: int
+    output: str
+
+    def __str__(self):
+        return f"exit code {self.code}:\n{self.output}"
+
+
+class ChapterUnderTest:
+    def __init__(self, record, tree, workdir, luigid=None):
+        self.record = record
+        self.tree = Path(tree)
+        self.workdir = Path(workdir)
+        self.luigid = luigid  # for a chapter that needs one: a tools.luigid.Luigid of the module's
+
+    @property
+    def command(self):
+        return self.record.command
+
+    def copy(self):
+        """The chapter folder copied into this test's folder, without its outputs."""
+        target = self.workdir / self.record.name
+        return target if target.exists() else self.record.copy(self.tree, target)
+
+    def load(self, today=None):
+        """Import main.py afresh, as a module called main, from this test's copy:
+        a path that main.py builds from __file__ points into the copy. today:
+        the date that datetime.date.today() gives while main.py is imported."""
+        folder = self.copy()
+        spec = importlib.util.spec_from_file_location("main", folder / "main.py")
+        module = importlib.util.module_from_spec(spec)
+        with self.beside(folder), pretend_today(today):
+            spec.loader.exec_module(module)
+        return module
+
+    @contextlib.contextmanager
+    def beside(self, folder):
+        """As `python main.py` has it: main.py's folder first on sys.path (a module next to
+        it imports), and no bytecode written into it."""
+        for name in [n for n, m in sys.modules.items() if str(getattr(m, "__file__", "")).startswith(str(folder))]:
+            del sys.modules[name]
+        writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+        sys.path.insert(0, str(folder))
+        try:
+            yield
+        finally:
+            sys.path.remove(str(folder))
+            sys.dont_write_bytecode = writes_bytecode
+
+    def build(self, *tasks, workers=1):
+        """Run tasks on luigi's local scheduler, in the current folder: a LuigiRunResult."""
+        return luigi.build(list(tasks), local_scheduler=True, detailed_summary=True, workers=workers)
+
+    def main(self, *argv):
+        """Run main.py as `python main.py ARGV...` does, but in this process (a
+        tenth of the time): a Ran with the exit code and what was printed and
+        logged. The documented command itself runs as typed in cli()."""
+        folder = self.copy()
+        registry = luigi.task_register.Register._reg  # without the classes of main.py loaded before: one Hello
+        registry[:] = [cls for cls in registry if cls.__module__ not in ("main", "__main__")]
+        output = io.StringIO()
+        handler = logging.StreamHandler(output)
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        loggers = [logging.getLogger(name) for name in ("luigi-interface", "luigi")]
+        levels = [logger.level for logger in loggers]
+        code = 0
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(contextlib.chdir(folder) if hasattr(contextlib, "chdir") else chdir(folder))
+            stack.enter_context(self.beside(folder))
+            stack.enter_context(contextlib.redirect_stdout(output))
+            stack.enter_context(contextlib.redirect_stderr(output))
+            caught = stack.enter_context(warnings.catch_warnings(record=True))
+            warnings.simplefilter("always")
+            argv_before, sys.argv = sys.argv, ["main.py", *argv]
+            stack.callback(setattr, sys, "argv", argv_before)
+            for logger in loggers:
+                logger.addHandler(handler)
+                logger.setLevel(logging.INFO)
+            try:
+                runpy.run_path(str(folder / "main.py"), run_name="__main__")
+            except SystemExit as exit:
+                code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+                if isinstance(exit.code, str):
+                    print(exit.code, file=output)
+            except Exception:  # as Python ends a program: the traceback, and exit code 1
+                traceback.print_exc(file=output)
+                code = 1
+            finally:
+                for logger, level in zip(loggers, levels, strict=True):
+                    logger.removeHandler(handler)
+                    logger.setLevel(level)
+            for warning in caught:
+                output.write(f"{warning.category.__name__}: {warning.message}\n")
+        return Ran(code, output.getvalue())
+
+    def cli(self, command=None, timeout=120, folder=None):
+        """Run a shell command (the documented one by default) as typed, in a
+        copy of the chapter folder: the CompletedProcess, output merged."""
+        return subprocess.run(
+            command or self.command,
+            shell=True,
+            cwd=folder or self.copy(),
+            env=command_env(self.workdir / "tmp", self.config()),
+            stdin=subprocess.DEVNULL,  # an input() in main.py gets no answer, rather than waiting
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+        )
+
+    def config(self):
+        """For a chapter that needs luigid: a luigi configuration file that sends its
+        commands, unchanged, to the module's luigid, quickly."""
+        if not self.luigid:
+            return None
+        path = self.workdir / "luigi-test.cfg"
+        return path if path.exists() else self.luigid.client_config(path, self.record.quick)
+
+    def files(self):
+        """Every file in the copy, relative to it. Compare before and after a command to see what it wrote."""
+        copy = self.copy()
+        return {p.relative_to(copy).as_posix() for p in copy.rglob("*") if not p.is_dir()}
+
+    def written(self):
+        """The outputs of the chapter's tasks in the copy."""
+        copy = self.copy()
+        return sorted(p for p in copy.rglob("*") if p.is_file() and self.record.generated(p.relative_to(copy)))
+
+
+@contextlib.contextmanager
+def chdir(folder):  # contextlib.chdir, which Python 3.10 lacks
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+@contextlib.contextmanager
+def pretend_today(day):
+    """While main.py is imported: datetime.date.today() gives day (a default
+    of today must follow the calendar, not be written down)."""
+    if day is None:
+        yield
+        return
+    real = sys.modules["datetime"]
+
+    class Date(real.date):
+        @classmethod
+        def today(cls):
+            return cls(day.year, day.month, day.day)
+
+    fake = type(real)("datetime")
+    fake.__dict__.update(real.__dict__)
+    fake.date = Date
+    sys.modules["datetime"] = fake
+    try:
+        yield
+    finally:
+        sys.modules["datetime"] = real
