@@ -1,1 +1,200 @@
-"""The fixtures of the tests of the tools and pages (the chapter tests have theirs in chapters/)."""
+"""The fixtures of the tests of the tools and pages; the chapter tests have
+theirs in chapters/conftest.py. One meaning per name:
+
+- sh: run a shell command as a user types it, with this venv's python;
+- repo: a fresh clone of the workshop, as published (the blanks open);
+- solved: the same, with every chapter's solution in its folder;
+- left_running: what still runs of the processes started in a folder;
+- immutable: a file that nobody may change, as a file written with sudo is.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tools.chapters import CHAPTERS
+from tools.paths import ROOT, SOLUTIONS
+from tools.processes import command_env
+
+os.environ.pop("WORKSHOP_HERE", None)  # make test run in a chapter folder: paths as from the repo
+
+
+@pytest.fixture
+def sh(tmp_path):
+    """Run a shell command as a user would; its temporary files (and luigi's
+    pid locks) go to this test's folder. Keyword arguments set variables of
+    its environment, as the attendee's shell may have them (None: unset)."""
+
+    def run(command, cwd, config=None, timeout=600, **changes):
+        env = command_env(tmp_path / "tmp", config) | changes
+        return subprocess.run(
+            command,
+            shell=True,
+            cwd=cwd,
+            env={name: value for name, value in env.items() if value is not None},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+        )
+
+    return run
+
+
+def copy_of_the_repo(destination, solved):
+    """The files a fresh clone has (tracked, or new and not ignored: no venv, no
+    outputs), solved or not."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    venvs = {config.parent.name for config in ROOT.glob("*/pyvenv.cfg")}  # a venv made by hand: no part of a clone
+    for name in filter(None, listed.split("\0")):
+        source, target = ROOT / name, Path(destination) / name
+        if name.split("/")[0] not in venvs and (source.is_symlink() or source.exists()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target, follow_symlinks=False)
+    for chapter in CHAPTERS if solved else []:
+        shutil.copy2(chapter.folder(SOLUTIONS) / "main.py", chapter.folder(destination) / "main.py")
+    return Path(destination)
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory):
+    """The repo as published, committed to git once per test process, for `repo` to clone."""
+    path = copy_of_the_repo(tmp_path_factory.mktemp("published") / "repo", solved=False)
+    git = "git -c user.name=maintainer -c user.email=maintainer@example.invalid"
+    subprocess.run(f"git init -q && git add -A && {git} commit -qm published", shell=True, cwd=path, check=True)
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path, published):
+    """A fresh clone: the exercises with their blanks, committed to git. It
+    borrows the published repo's objects (--shared); its files are copies
+    with their times kept (make compares requirements.txt's time with the venv's)."""
+    path = tmp_path / "repo"
+    subprocess.run(["git", "clone", "-q", "--shared", "--no-checkout", str(published), str(path)], check=True)
+    copy_of_the_repo(path, solved=False)
+    subprocess.run(["git", "reset", "-q"], cwd=path, check=True)  # the index: the files, as committed
+    return path
+
+
+@pytest.fixture
+def solved(repo):
+    """A fresh clone in which every chapter's blanks are filled in with its solution."""
+    for chapter in CHAPTERS:
+        shutil.copy2(chapter.folder(SOLUTIONS) / "main.py", chapter.folder(repo) / "main.py")
+    return repo
+
+
+def mentions(process, folder):
+    """Whether a process runs in folder, names it on its command line or carries it in its environment."""
+    try:
+        words = " ".join(process.cmdline())
+        if folder in words or process.cwd().startswith(folder):
+            return True
+        return any(folder in value for value in process.environ().values())
+    except psutil.Error:
+        return False
+
+
+@pytest.fixture
+def left_running():
+    """A function: the processes still running (this test's own aside) that
+    have to do with folder, by their command line, folder or environment,
+    after waiting up to `wait` seconds for them to end."""
+
+    def find(folder, wait=10, **_):
+        folder = str(folder)
+        me = {os.getpid(), *(p.pid for p in psutil.Process().children(recursive=True))}
+        deadline = time.monotonic() + wait
+        while True:
+            found = [p for p in psutil.process_iter() if p.pid not in me and mentions(p, folder)]
+            found = [p for p in found if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+            if not found or time.monotonic() > deadline:
+                return [" ".join(p.cmdline()) for p in found if p.is_running()]
+            time.sleep(0.2)
+
+    return find
+
+
+@pytest.fixture
+def immutable():
+    """Make files that nobody may change or remove, not even root (chattr +i):
+    how a file written with sudo looks to an attendee. The flag goes again
+    after the test, so that its folder can be removed."""
+    made = []
+
+    def make(path):
+        done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+        if done.returncode != 0:
+            message = f"chattr +i does not work here: {done.stderr.strip()}"
+            if os.environ.get("CI"):
+                pytest.fail(f"on CI, {message} (.ci/run installs chattr)")
+            pytest.skip(message)
+        made.append(path)
+
+    yield make
+    for path in made:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def status(repo):
+    """What git sees as changed or new in a repo, ignored files aside."""
+    listed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=repo, capture_output=True)
+    return sorted(listed.stdout.decode().splitlines())
+
+
+@pytest.fixture
+def git_status():
+    return status
+
+
+# The modules whose tests run whole make commands go first, so that in parallel they do not finish last.
+SLOWEST = ("test_setup.py", "test_stops.py", "test_scale_out.py", "test_pages.py", "test_answers.py")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.path.name not in SLOWEST)
+
+
+def shared(nodeid):
+    """The tests that share state run on one worker, in order: the Python
+    examples of one page (one namespace per page), and the modules whose
+    tests read one run (module-scoped fixtures). Every other test on its own."""
+    example = re.fullmatch(r"(.+::test_page_example\[(.+)):(\d+)\]", nodeid)
+    if example:
+        lines = (ROOT / example.group(2)).read_text().splitlines()
+        return nodeid if lines[int(example.group(3)) - 1].startswith("```console") else example.group(1)
+    module = nodeid.split("::")[0]
+    judged = re.search(r"\[(\w+)\.", nodeid) if module.endswith("/test_answers.py") else None
+    if judged:  # one run of the judge per chapter
+        return f"{module}::{judged.group(1)}"
+    if "/chapters/" in module or module.endswith("/test_scale_out.py"):
+        return module
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs in parallel (pytest-xdist): each test, or group of tests
+    that share state, goes to whichever worker is free."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return shared(nodeid)
+
+    return Scheduling(config, log)
+

@@ -51,7 +51,10 @@ def test_a_failed_task_exits_with_luigi_cfgs_code(chapter):
     from a module next to it that luigi imports (--module)."""
     (chapter.copy() / "broken.py").write_text(BROKEN)
     ran = chapter.main("Broken", "--module", "broken", "--local-scheduler")
-    assert "* 1 failed:\n    - 1 Broken()" in ran.output, f"luigi should run Broken, which fails; {ran}"
+    assert "* 1 failed:\n    - 1 Broken()" in ran.output, (
+        "the command line names the task to run (here Broken, which fails): hand it, sys.argv[1:], to"
+        f" luigi.retcodes.run_with_retcodes; {ran}"
+    )
     assert ran.code == FAILED, (
         f"a failed task should end the command with exit code {FAILED}, the code that luigi.cfg's [retcode] section\n"
         f"gives task_failed; it exited {ran.code}. luigi.retcodes.run_with_retcodes(sys.argv[1:]) picks that code"

@@ -31,6 +31,11 @@ CAUSES = [
     ("OperationalError", r"database is locked", "another connection holds the database: close each one you open"),
     ("RecursionError", "", "a method calls itself, again and again"),
     ("Exception", r"must return Task objects but <class '(?:\w+\.)*(\w+)'>", "requires() must return {0}(), a task"),
+    (
+        "TaskClassNotFoundException",
+        r"No task (\S+\.py)\.",
+        "luigi was given {0} as the task to run: give it the arguments after the program's name, sys.argv[1:]",
+    ),
 ]
 NONE = re.compile(r"'NoneType' object (?:has no attribute|is not)")
 
@@ -118,7 +123,8 @@ def described(frames, exception, shown):
     """An error from main.py: where (the attendee's file and line), why in plain words, and the raw exception."""
     frame = [frame for frame in frames if in_main(frame)][-1]
     ran_luigi = any(LUIGI_COMMAND.search(f.file) for f in frames[frames.index(frame) :])
-    if frame.function == "<module>" and ran_luigi:
+    imported = any("importlib" in f.file for f in frames[: frames.index(frame)])  # not run as the command
+    if frame.function == "<module>" and ran_luigi and imported:
         return (
             f"{shown}:{frame.line} runs luigi as soon as the file is imported (here by the checker):\n"
             f"    {frame.source}\n"

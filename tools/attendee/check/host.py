@@ -55,7 +55,7 @@ class Recorder:
 
     def pytest_runtest_protocol(self, item):
         marked = item.get_closest_marker("blank")
-        self.write(event="start", test=item.name, blank=marked.args[0] if marked else 0)
+        self.write(event="start", test=item.name, tree=tree_of(item), blank=marked.args[0] if marked else 0)
 
     @hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
