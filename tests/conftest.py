@@ -13,16 +13,18 @@ import re
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import psutil
 import pytest
+from copies import copy_of_the_repo
 
 from tools.chapters import CHAPTERS
 from tools.paths import ROOT, SOLUTIONS
 from tools.processes import command_env
 
 os.environ.pop("WORKSHOP_HERE", None)  # make test run in a chapter folder: paths as from the repo
+# The pages' Python examples run in this process, and read the workshop's luigi.cfg, wherever they run.
+os.environ["LUIGI_CONFIG_PATH"] = str(ROOT / "luigi.cfg")
 
 
 @pytest.fixture
@@ -46,27 +48,6 @@ def sh(tmp_path):
         )
 
     return run
-
-
-def copy_of_the_repo(destination, solved):
-    """The files a fresh clone has (tracked, or new and not ignored: no venv, no
-    outputs), solved or not."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    venvs = {config.parent.name for config in ROOT.glob("*/pyvenv.cfg")}  # a venv made by hand: no part of a clone
-    for name in filter(None, listed.split("\0")):
-        source, target = ROOT / name, Path(destination) / name
-        if name.split("/")[0] not in venvs and (source.is_symlink() or source.exists()):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target, follow_symlinks=False)
-    for chapter in CHAPTERS if solved else []:
-        shutil.copy2(chapter.folder(SOLUTIONS) / "main.py", chapter.folder(destination) / "main.py")
-    return Path(destination)
 
 
 @pytest.fixture(scope="session")
@@ -197,4 +178,3 @@ def pytest_xdist_make_scheduler(config, log):
             return shared(nodeid)
 
     return Scheduling(config, log)
-

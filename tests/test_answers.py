@@ -69,7 +69,8 @@ def test_a_blank_left_open_alone_fails_naming_itself(case, verdicts):
 @pytest.mark.parametrize("case", list(cases("right")))
 def test_a_right_answer_passes(case, verdicts):
     chapter, variant, answer = case
-    assert verdicts[variant].problems == {}, f"{chapter.name}, right answer {answer.name!r}:\n{verdicts[variant].message()}"
+    said = verdicts[variant].message()
+    assert verdicts[variant].problems == {}, f"{chapter.name}, right answer {answer.name!r} fails:\n{said}"
 
 
 @pytest.mark.parametrize("case", list(cases("wrong")))
@@ -77,7 +78,9 @@ def test_a_wrong_answer_fails_naming_the_fix(case, verdicts):
     chapter, variant, answer = case
     said = verdicts[variant].message()
     assert said, f"{chapter.name}, wrong answer {answer.name!r} passes the check"
-    assert answer.says in said, f"{chapter.name}, wrong answer {answer.name!r}: the check should say {answer.says!r}:\n{said}"
+    assert answer.says in said, (
+        f"{chapter.name}, wrong answer {answer.name!r}: the check should say {answer.says!r}:\n{said}"
+    )
     for word in ("DID NOT RAISE", "Regex pattern did not match", "\nassert ", "Traceback"):
         assert word not in said, f"{chapter.name}, wrong answer {answer.name!r}: the message shows pytest's {word!r}"
 

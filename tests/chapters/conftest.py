@@ -102,15 +102,20 @@ def luigid(record, tmp_path_factory):
 
 
 @pytest.fixture
-def chapter(record, tree, tmp_path):
-    """The chapter, in the tree under test, in this test's folder."""
-    return ChapterUnderTest(record, tree, tmp_path)
+def chapter(record, tree, tmp_path, monkeypatch):
+    """The chapter, in the tree under test: a copy of its folder in this test's
+    folder, where the test runs, as the chapter's command runs in its folder."""
+    under_test = ChapterUnderTest(record, tree, tmp_path)
+    monkeypatch.chdir(under_test.copy())
+    return under_test
 
 
 @pytest.fixture
-def on_luigid(record, tree, tmp_path, luigid):
+def on_luigid(record, tree, tmp_path, luigid, monkeypatch):
     """The chapter, with its commands sent to the module's luigid."""
-    return ChapterUnderTest(record, tree, tmp_path, luigid)
+    under_test = ChapterUnderTest(record, tree, tmp_path, luigid)
+    monkeypatch.chdir(under_test.copy())
+    return under_test
 
 
 @pytest.fixture(scope="module")

@@ -83,7 +83,10 @@ class Ran:
     output: str
 
     def __str__(self):
-        return f"exit code {self.code}:\n{self.output}"
+        """The exit code and what matters of the output: luigi's summary, or the end of it."""
+        summary = self.output.split("===== Luigi Execution Summary =====")
+        shown = summary[1].strip() if len(summary) > 2 else "\n".join(self.output.strip().splitlines()[-8:])
+        return f"exit code {self.code}:\n{shown}"
 
 
 class ChapterUnderTest:
@@ -138,7 +141,7 @@ class ChapterUnderTest:
         folder = self.copy()
         registry = luigi.task_register.Register._reg  # without the classes of main.py loaded before: one Hello
         registry[:] = [cls for cls in registry if cls.__module__ not in ("main", "__main__")]
-        output = io.StringIO()
+        output = io.TextIOWrapper(io.BytesIO(), errors="replace", write_through=True)  # bytes that are no UTF-8 too
         handler = logging.StreamHandler(output)
         handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         loggers = [logging.getLogger(name) for name in ("luigi-interface", "luigi")]
@@ -171,7 +174,7 @@ class ChapterUnderTest:
                     logger.setLevel(level)
             for warning in caught:
                 output.write(f"{warning.category.__name__}: {warning.message}\n")
-        return Ran(code, output.getvalue())
+        return Ran(code, output.buffer.getvalue().decode(errors="replace"))
 
     def cli(self, command=None, timeout=120, folder=None):
         """Run a shell command (the documented one by default) as typed, in a

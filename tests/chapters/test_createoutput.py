@@ -63,6 +63,12 @@ def test_run_writes_through_the_target(chapter, monkeypatch):
     )
 
 
+def test_the_command_runs(chapter):
+    """The chapter's command, run in this process: all of main.py works together."""
+    ran = chapter.main(*("Hello", "--local-scheduler"))
+    assert ran.code == 0 and "This progress looks :)" in ran.output, f"`{chapter.command}` should succeed; {ran}"
+
+
 @pytest.mark.thorough
 def test_documented_command_writes_the_file_and_a_rerun_does_nothing(ran):
     chapter, first = ran

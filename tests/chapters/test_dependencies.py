@@ -100,6 +100,12 @@ def test_highest_total_first_and_ties_by_song(chapter, monkeypatch):
     )
 
 
+def test_the_command_runs(chapter):
+    """The chapter's command, run in this process: all of main.py works together."""
+    ran = chapter.main(*("TopSongs", "--tld", "rs", "--local-scheduler"))
+    assert ran.code == 0 and "This progress looks :)" in ran.output, f"`{chapter.command}` should succeed; {ran}"
+
+
 @pytest.mark.thorough
 def test_documented_command_then_another_country_reuses_plays_tsv(ran):
     chapter, first = ran

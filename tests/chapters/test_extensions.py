@@ -111,6 +111,12 @@ def independent_chart(folder):
     return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
 
 
+def test_the_command_runs(chapter):
+    """The chapter's command, run in this process: all of main.py works together."""
+    ran = chapter.main(*("Chart", "--week", "2026-W48", "--local-scheduler"))
+    assert ran.code == 0 and "This progress looks :)" in ran.output, f"`{chapter.command}` should succeed; {ran}"
+
+
 @pytest.mark.thorough
 def test_documented_command_charts_the_week_from_every_country(ran):
     chapter, result = ran

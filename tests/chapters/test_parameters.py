@@ -81,6 +81,12 @@ def test_each_name_and_date_writes_a_file_of_its_own(chapter):
         assert path.read_text() == f"Hello {name}\n" * lines
 
 
+def test_the_command_runs(chapter):
+    """The chapter's command, run in this process: all of main.py works together."""
+    ran = chapter.main(*("Hello", "--local-scheduler", "--name", "Belgrade"))
+    assert ran.code == 0 and "This progress looks :)" in ran.output, f"`{chapter.command}` should succeed; {ran}"
+
+
 @pytest.mark.thorough
 def test_documented_command_greets_belgrade(ran):
     chapter, result = ran

@@ -78,6 +78,12 @@ def test_a_task_tells_the_scheduler_what_it_is_doing(chapter):
     )
 
 
+def test_the_command_runs(chapter):
+    """The chapter's command, run in this process on the local scheduler: all of main.py works together."""
+    ran = chapter.main(*("--local-scheduler", "--pace-seconds", "0"))
+    assert ran.code == 0 and "This progress looks :)" in ran.output, f"`{chapter.command}` should succeed; {ran}"
+
+
 @pytest.mark.thorough
 def test_documented_command_runs_every_task_on_luigid(ran):
     chapter, result = ran

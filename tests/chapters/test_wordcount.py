@@ -87,6 +87,12 @@ def test_the_count_is_written_through_its_target(chapter, monkeypatch):
     assert "w" in atomic, 'write_counts() should write through target.open("w"), so that a crash leaves no half a file'
 
 
+def test_the_command_runs(chapter):
+    """The chapter's command, run in this process: all of main.py works together."""
+    ran = chapter.main(*("WordCount", "--date-interval", "2026-W45", "--local-scheduler"))
+    assert ran.code == 0 and "This progress looks :)" in ran.output, f"`{chapter.command}` should succeed; {ran}"
+
+
 @pytest.mark.thorough
 def test_documented_command_counts_the_week(ran):
     chapter, result = ran

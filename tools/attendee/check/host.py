@@ -14,6 +14,7 @@ import contextlib
 import faulthandler
 import json
 import re
+import subprocess
 import sys
 import threading
 import traceback
@@ -110,17 +111,23 @@ def tree_of(item):
 def hiding(shown_folder, copies):
     """Files next to main.py with the name of a module that this process
     imported (luigi, or one that luigi or main.py imports): Python looks in
-    main.py's folder first, and would import that file instead."""
+    main.py's folder first, and would import that file instead. Not those
+    built into Python, nor those it imports as it starts, before it looks."""
     imported = {name.partition(".")[0] for name in sys.modules}
-    found = []
+    candidates = {}
     for folder in copies:
         for path in sorted(folder.iterdir()):
             name = path.name if (path / "__init__.py").is_file() else next(
                 (path.name.removesuffix(s) for s in SUFFIXES if path.name.endswith(s) and path.is_file()), None
             )  # fmt: skip
-            if name and name != "main" and name in imported:
-                found.append(f"{shown_folder}/{path.name}{'/' if path.is_dir() else ''}")
-    return found
+            if name and name != "main" and name in imported and name not in sys.builtin_module_names:
+                candidates[name] = f"{shown_folder}/{path.name}{'/' if path.is_dir() else ''}"
+    if not candidates:
+        return []
+    started = subprocess.run(
+        [sys.executable, "-I", "-c", "import sys; print(*sys.modules)"], capture_output=True, text=True
+    )
+    return [shown for name, shown in candidates.items() if name not in started.stdout.split()]
 
 
 def main(argv):

@@ -69,7 +69,11 @@ def syntax_problem(shown, text, error):
         )
     else:
         said.append(numbered(error.lineno))
-        if error.offset:
+        if error.msg.startswith("expected an indented block"):  # an answer pasted at the left margin
+            said.append(
+                "    Python expects the lines under it indented: indent what you wrote like the lines around its TODO."
+            )
+        elif error.offset:
             margin = len(f"    {error.lineno:>3} | ")
             said.append(" " * (margin + len(lines[error.lineno - 1][: error.offset - 1].expandtabs(8))) + "^")
     return "\n".join(said)

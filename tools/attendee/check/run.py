@@ -84,17 +84,17 @@ def check(chapter, tree, scratch, time_limit=TIME_LIMIT, trust_passed=False):
     if trust_passed and cache.passed_before(chapter, fingerprint):
         return outcome
     records, timed_out, returncode, output = run_tests(chapter, copy.parent, folder, shown, time_limit)
+    if problem := machine_problem(records, output, copy):
+        outcome.machine = problem
+        return outcome
     for record in records:
-        if record["event"] == "environment":
-            outcome.machine = record["message"]
-            return outcome
         if record["event"] == "failed":
             outcome.problems.setdefault(record["blank"], record["message"] + misnamed(text, record["message"]))
             if record["import_"] and not outcome.stopped:
                 outcome.stopped = "fails when imported"
     finished = [r for r in records if r["event"] == "finished"]
     hides = finished[-1]["hides"] if finished else []
-    if hides and set(outcome.problems) - set(opened):  # named in the last line: "Rename ..."
+    if hides:  # `python main.py` would import that file: named in the last line, "Rename ..."
         outcome.source = chapter.folder(tree) / Path(hides[0]).name.rstrip("/")
         outcome.problems, outcome.stopped = {0: hidden(hides[0])}, "a file hides a module"
     if opened and not outcome.stopped:
@@ -107,6 +107,20 @@ def check(chapter, tree, scratch, time_limit=TIME_LIMIT, trust_passed=False):
     if outcome.done and not STOP.is_set():
         cache.record_pass(chapter, fingerprint)
     return outcome
+
+
+def machine_problem(records, output, copy):
+    """The venv lacks a module that luigi or the tests need (a package
+    uninstalled, say): the tests cannot even start, at no fault of main.py's."""
+    missing = re.search(r"No module named '([\w.]+)'", output)
+    if not missing or any(r["event"] == "start" for r in records):
+        return None
+    module = missing.group(1).partition(".")[0]
+    if (copy / f"{module}.py").exists() or (copy / module).is_dir():
+        return None  # the attendee's own module
+    return (
+        f"this venv lacks the module {module}, which luigi or the checks need (a package uninstalled?). Run: make setup"
+    )
 
 
 def hidden(path):
