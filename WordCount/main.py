@@ -52,6 +52,10 @@ def write_counts(counts, target):
     # TODO 4: ranking = counts.items(), sorted by count, highest first, and equal counts by word, A to Z
     raise NotImplementedError("TODO 4")
 
+    with target.open("w") as out:
+        for word, count in ranking:
+            out.write(f"{word}\t{count}\n")
+
 
 class CountDay(luigi.Task):
     """The count of one day: a piece of the fan-out."""

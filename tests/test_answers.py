@@ -1,5 +1,10 @@
-"""The exercise contract and the answer sets, judged as `make check` judges
-the attendee, on every variant of a chapter in one run (tests/judge.py):
+"""The exercise contract and the answer sets.
+
+- every exercise is exactly what its solution makes (tools/blanks.py): the
+  two differ only at the blanks, and the two folders hold the same files;
+
+Then, judged as `make check` judges the attendee, on every variant of a
+chapter in one run (tests/judge.py):
 
 - the exercise as published fails every blank;
 - every blank, left open on its own in an otherwise finished file, fails,
@@ -9,12 +14,78 @@ the attendee, on every variant of a chapter in one run (tests/judge.py):
 - every wrong answer fails, with a message that names the fix (its `says`).
 """
 
+import filecmp
+
 import pytest
 from judge import judge
 
 from tools import blanks
-from tools.chapters import CHAPTERS
-from tools.paths import SOLUTIONS
+from tools.chapters import CHAPTERS, EXERCISES
+from tools.paths import ROOT, SOLUTIONS
+
+by_name = pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.name)
+
+
+@by_name
+def test_the_exercise_is_its_solution_with_the_answers_taken_out(chapter):
+    exercise = (chapter.folder(EXERCISES) / "main.py").read_text()
+    solution = (chapter.folder(SOLUTIONS) / "main.py").read_text()
+    assert exercise == blanks.exercise_from(solution), (
+        f"{chapter.name}/main.py is not what solutions/{chapter.name}/main.py makes: change the solution, then run"
+        " `python -m tools.blanks --write`"
+    )
+    numbers = [todo.number for todo in blanks.todos(exercise)]
+    assert numbers == list(range(1, len(numbers) + 1)) and 2 <= len(numbers) <= 5, numbers
+    assert [todo.number for todo in blanks.open_todos(exercise)] == numbers and not blanks.open_todos(solution)
+    assert set(chapter.hints) == set(numbers), f"{chapter.name}'s record has a hint for each blank, and no other"
+    doc = exercise.split('"""')[1]
+    assert doc.startswith(f"Chapter {chapter.number}, {chapter.name}:") and chapter.command in doc
+
+
+@by_name
+def test_the_exercise_and_solution_folders_hold_the_same_files(chapter):
+    def files(tree):
+        folder = chapter.folder(tree)
+        return sorted(
+            p.relative_to(folder)
+            for p in folder.rglob("*")
+            if p.is_file()
+            and "__pycache__" not in p.parts
+            and not chapter.generated(p.relative_to(folder))
+            and ".saved-" not in p.name
+            and p.name
+            not in ("README.md", "chapter.toml")  # the page stays with the exercise, the record with the solution
+        )
+
+    assert files(EXERCISES) == files(SOLUTIONS)
+    for relative in files(EXERCISES):
+        if relative.name != "main.py":
+            assert filecmp.cmp(
+                chapter.folder(EXERCISES) / relative, chapter.folder(SOLUTIONS) / relative, shallow=False
+            )
+    assert (chapter.folder(EXERCISES) / "luigi.cfg").resolve() == ROOT / "luigi.cfg", "link luigi.cfg to the shared one"
+
+
+def test_an_answer_ends_at_an_empty_line_a_comment_or_a_dedent():
+    solution = (
+        "def f():\n"
+        "    # TODO 1: two lines\n"
+        "    a = 1\n"
+        "    b = 2\n"
+        "\n"
+        "    # TODO 2: then a comment\n"
+        "    c = 3\n"
+        "    # a comment\n"
+        "    if c:\n"
+        "        # TODO 3: then a dedent\n"
+        "        d = 4\n"
+        "        e = d\n"
+        "    return e\n"
+    )
+    assert blanks.answers(solution) == {1: (2, 4), 2: (6, 7), 3: (10, 12)}
+    assert blanks.answer(solution, 3) == "d = 4\ne = d\n"
+    assert blanks.filled(solution, {1: "x = [\n    1,\n]"}).splitlines()[2:5] == ["    x = [", "        1,", "    ]"]
+
 
 VERDICTS = {}  # {chapter name: {variant: Verdict}}: one run of the judge per chapter
 

@@ -324,11 +324,15 @@ def main(argv=None):
     try:
         return stop_or_start(args, folder)
     except PermissionError as error:  # after sudo make luigid: root's files, root's luigid
-        owner = "another user"
+        owner = None
         with contextlib.suppress(OSError, KeyError, ImportError):
             import pwd
 
-            owner = pwd.getpwuid(Path(error.filename or pid_file(folder)).stat().st_uid).pw_name
+            uid = Path(error.filename or pid_file(folder)).stat().st_uid
+            owner = pwd.getpwuid(uid).pw_name if uid != os.getuid() else None
+        if owner is None:  # this user's own files: a read-only repo
+            print(f"error: cannot write luigid's files in {shown(folder)}/: {error.strerror}.", file=sys.stderr)
+            return 1
         print(
             f"error: {shown(folder)}/ and its luigid belong to {owner} (made with sudo?), and this user may not"
             f" change them. Run: sudo make luigid-stop; sudo chown -R $USER {shlex.quote(str(shown(folder)))}",

@@ -39,6 +39,7 @@ WAKE_EVERY = 0.2  # seconds: how soon a tool waiting on its processes sees a sto
 GRACE = 5  # seconds a stopped process gets to end cleanly before it is killed
 SCRATCH = STATE / "scratch"
 MARK = "WORKSHOP_SCRATCH"  # in the environment of every process started for a scratch folder
+PARENT = "WORKSHOP_PARENT"  # in the environment of a child: the pid of the process that started it
 
 
 # Signals ------------------------------------------------------------------------
@@ -59,10 +60,13 @@ def _stop_as_on_ctrl_c(*_):
 
 
 def on_stop():
-    """From now on, any of STOPS raises one KeyboardInterrupt in the main thread.
-    The children run in sessions of their own: the tool stops them itself."""
+    """From now on, any of STOPS raises one KeyboardInterrupt in the main thread,
+    and so does the end of the process that started this one (make, a shell:
+    killed, it sends nothing). The children run in sessions of their own: the
+    tool stops them itself."""
     for number in STOPS:
         signal.signal(number, _stop_as_on_ctrl_c)
+    watch_parent(then=lambda: os.kill(os.getpid(), signal.SIGTERM))
 
 
 def raise_if_stopped():
@@ -113,7 +117,10 @@ def started_at(pid):
     import psutil
 
     try:
-        return round(psutil.Process(pid).create_time(), 2)
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:  # ended, its parent has not collected it yet
+            return None
+        return round(process.create_time(), 2)
     except (psutil.NoSuchProcess, psutil.ZombieProcess):
         return None
     except psutil.AccessDenied:
@@ -128,9 +135,13 @@ def alive(pid, started):
 
 def watch_parent(then=None, every=0.25):
     """In a child of a tool: call then() (by default, end this process) as soon
-    as the parent is gone. Works wherever Python does; Linux's PR_SET_PDEATHSIG
-    would not on macOS."""
-    parent = os.getppid()
+    as the parent is gone, even if it was gone before this process could look
+    (start() names the parent in PARENT). Works wherever Python does; Linux's
+    PR_SET_PDEATHSIG would not on macOS."""
+    named = int(os.environ.pop(PARENT, 0) or 0)  # popped: not for the processes this one starts
+    # The parent that start() named is gone already, or it is this process's parent: watch it. A living
+    # process that is not the parent named a grandparent (through make, say): watch the parent there is.
+    parent = named if named and (os.getppid() == named or not _exists(named)) else os.getppid()
 
     def watch():
         while os.getppid() == parent:
@@ -138,6 +149,16 @@ def watch_parent(then=None, every=0.25):
         (then or (lambda: os._exit(1)))()
 
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def _exists(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def end_my_group():
@@ -160,6 +181,7 @@ def start(command, *, guard=False, limit=None, **options):
         shell = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
         limited = ["--limit", str(limit)] if limit else []
         command = [sys.executable, "-I", "-c", GUARD, str(STATE.parent), *limited, "--", *shell]
+    options["env"] = {**(options.get("env") or os.environ), PARENT: str(os.getpid())}
     with held_back():  # a stop now would leave it running, unknown to us
         return subprocess.Popen(command, shell=isinstance(command, str), start_new_session=True, **options)
 
@@ -189,16 +211,18 @@ def guard(argv):
     limit = float(argv[argv.index("--limit") + 1]) if "--limit" in argv else None
     for number in STOPS:
         signal.signal(number, let_go)
-    child = subprocess.Popen(argv[argv.index("--") + 1 :])
+    children = []
 
     def end_all():  # the command first, cleanly if it can; then the rest of the group, this process last
         with contextlib.suppress(ProcessLookupError):
             os.killpg(0, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            child.wait(GRACE)
+        with contextlib.suppress(subprocess.TimeoutExpired, IndexError):
+            children[0].wait(GRACE)
         end_my_group()
 
     watch_parent(then=end_all)
+    child = subprocess.Popen(argv[argv.index("--") + 1 :])
+    children.append(child)
     deadline = None if limit is None else time.monotonic() + limit
     while child.poll() is None:
         if deadline is not None and time.monotonic() > deadline:

@@ -51,6 +51,7 @@ def count_words(paths):
 def write_counts(counts, target):
     # TODO 4: ranking = counts.items(), sorted by count, highest first, and equal counts by word, A to Z
     ranking = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
     with target.open("w") as out:
         for word, count in ranking:
             out.write(f"{word}\t{count}\n")

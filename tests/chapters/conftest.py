@@ -26,7 +26,9 @@ os.environ.pop("WORKSHOP_HERE", None)  # paths are shown from the tests' own fol
 
 import luigi
 import luigi.configuration
+import luigi.retcodes  # its config class (retcode) must be among KNOWN below
 import luigi.task_register
+import luigi.tools.range  # the same for RangeDaily and its kin (chapter 8)
 from harness import ChapterUnderTest
 
 from tools.chapters import CHAPTERS

@@ -9,6 +9,7 @@ import importlib.util
 import io
 import logging
 import os
+import re
 import runpy
 import subprocess
 import sys
@@ -62,17 +63,22 @@ def first_difference(expected, actual, what="line"):
 
 
 def tasks_in(value):
-    """The tasks in what requires() returned: a task, a list or a dict of them (luigi takes all three)."""
-    if isinstance(value, dict):
-        return list(value.values())
-    if isinstance(value, list | tuple):
-        return list(value)
-    return [] if value is None else [value]
+    """The tasks in what requires() returned: one, or any list, dict or generator of them, as luigi takes it."""
+    return luigi.task.flatten(value)
 
 
 def targets_in(value):
     """The targets in what input() or output() returned: one, a list, or a dict of them."""
-    return tasks_in(value)
+    return luigi.task.flatten(value)
+
+
+def differences(expected, actual, what):
+    """Where two mappings differ, in words, one line each: never cut in the middle of the attendee's answer."""
+    lines = []
+    for key in sorted(set(expected) | set(actual), key=str):
+        if expected.get(key) != actual.get(key):
+            lines.append(f"the {what} of {show(key)} should be {show(expected.get(key))}, not {show(actual.get(key))}")
+    return "\n".join(lines[:6] + ([f"... and {len(lines) - 6} more"] if len(lines) > 6 else []))
 
 
 @dataclass
@@ -83,10 +89,19 @@ class Ran:
     output: str
 
     def __str__(self):
-        """The exit code and what matters of the output: luigi's summary, or the end of it."""
+        """The exit code and what matters of the output: luigi's summary, or the traceback (the check
+        shows where it went through main.py), or the end of the output."""
         summary = self.output.split("===== Luigi Execution Summary =====")
-        shown = summary[1].strip() if len(summary) > 2 else "\n".join(self.output.strip().splitlines()[-8:])
-        return f"exit code {self.code}:\n{shown}"
+        if len(summary) > 2:
+            errors = re.findall(r"^(?:\w+\.)*\w+(?:Error|Exception): .*$", self.output, re.M)
+            shown = summary[1].strip() + (f"\n{errors[-1]}" if errors else "")
+        elif "Traceback (most recent call last):" in self.output:
+            shown = (
+                "Traceback (most recent call last):" + self.output.rsplit("Traceback (most recent call last):", 1)[1]
+            )
+        else:
+            shown = "\n".join(self.output.strip().splitlines()[-8:])
+        return f"exit code {self.code}:\n{shown.strip()}"
 
 
 class ChapterUnderTest:
@@ -103,7 +118,14 @@ class ChapterUnderTest:
     def copy(self):
         """The chapter folder copied into this test's folder, without its outputs."""
         target = self.workdir / self.record.name
-        return target if target.exists() else self.record.copy(self.tree, target)
+        if not target.exists():
+            self.record.copy(self.tree, target)
+            self.published = self.files()
+        return target
+
+    def unlisted(self):
+        """What the chapter's tasks wrote in the copy beyond its record's `writes`: make clean would miss it."""
+        return sorted(name for name in self.files() - self.published if not self.record.generated(name))
 
     def load(self, today=None):
         """Import main.py afresh, as a module called main, from this test's copy:
@@ -235,9 +257,18 @@ def pretend_today(day):
         def today(cls):
             return cls(day.year, day.month, day.day)
 
+    class DateTime(real.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(day.year, day.month, day.day, 12, tzinfo=tz)
+
+        @classmethod
+        def today(cls):
+            return cls.now()
+
     fake = type(real)("datetime")
     fake.__dict__.update(real.__dict__)
-    fake.date = Date
+    fake.date, fake.datetime = Date, DateTime
     sys.modules["datetime"] = fake
     try:
         yield

@@ -69,6 +69,7 @@ def test_a_failed_task_exits_with_luigi_cfgs_code(chapter):
 @pytest.mark.thorough
 def test_documented_command_prints_hello_world_and_luigi_warns(ran):
     chapter, result = ran
+    assert not chapter.unlisted(), f"the record's writes miss {chapter.unlisted()}: make clean would too"
     assert result.returncode == 0, result.stdout
     assert "\nHello World\n" in result.stdout and "* 1 ran successfully:\n    - 1 Hello()" in result.stdout
     assert NO_OUTPUT in result.stdout, "luigi warns that Hello has no output (the page explains it)"

@@ -6,7 +6,7 @@ import luigi
 import pytest
 from harness import show, targets_in
 
-GREETING = ("Hello World\n", "Hello World")  # the line, with or without its end
+GREETING = "Hello World\n"  # a line, with its end: cat shows the prompt on a line of its own
 
 
 def read(path):
@@ -30,36 +30,92 @@ def test_output_is_the_file_hello_world_txt(chapter):
 
 
 @pytest.mark.blank(2)
+def test_run_writes_through_the_target_and_closes_it(chapter, monkeypatch):
+    """Through target.open("w") (or temporary_path()): luigi writes a temporary
+    file and renames it only once it is closed, so that a crash never leaves a
+    half-written file that counts as done."""
+    main = chapter.load()
+    opened, paths = [], []
+    real_open, real_temporary = luigi.LocalTarget.open, luigi.LocalTarget.temporary_path
+
+    def spy_open(self, mode="r"):
+        file = real_open(self, mode)
+        opened.append(file) if "w" in mode else None
+        return file
+
+    def spy_temporary(self):
+        paths.append(self)
+        return real_temporary(self)
+
+    monkeypatch.setattr(luigi.LocalTarget, "open", spy_open)
+    monkeypatch.setattr(luigi.LocalTarget, "temporary_path", spy_temporary)
+    chapter.build(main.Hello())
+    assert opened or paths, (
+        'run() should write through self.output().open("w"): it writes to a temporary file and renames it when\n'
+        "the file is closed, so that a crash never leaves a half-written hello_world.txt that counts as done"
+    )
+    assert all(file.closed for file in opened), (
+        'the file that self.output().open("w") gave is never closed, so it is never renamed into place: write\n'
+        "in a with block, which closes it"
+    )
+
+
+@pytest.mark.blank(2)
 def test_running_hello_writes_hello_world(chapter):
     main = chapter.load()
     result = chapter.build(main.Hello())
     assert result.scheduling_succeeded, result.summary_text
     written = read("hello_world.txt") if Path("hello_world.txt").exists() else None
-    assert written in GREETING, f"hello_world.txt should hold the line {show('Hello World')}, not {show(written)}"
+    assert written == GREETING, (
+        f"hello_world.txt should hold the line {show(GREETING)}, with its line end,\nnot {show(written)}"
+    )
     assert main.Hello().complete(), "once hello_world.txt exists, Hello is complete"
 
 
 @pytest.mark.blank(2)
-def test_run_writes_through_the_target(chapter, monkeypatch):
-    """Through target.open("w") (or temporary_path()): luigi writes a temporary
-    file and renames it only once closed, so that a crash never leaves a
-    half-written file that counts as done."""
+def test_a_crash_halfway_leaves_no_file(chapter, monkeypatch):
+    """The with block closes (and so renames) the file only when it ends without an exception."""
     main = chapter.load()
-    atomic = []
-    for name in ("open", "temporary_path"):
-        real = getattr(luigi.LocalTarget, name)
+    real_open, real_temporary = luigi.LocalTarget.open, luigi.LocalTarget.temporary_path
+    writes, temporary = [], []
 
-        def spy(self, *args, real=real, name=name, **kwargs):
-            mode = args[0] if args else kwargs.get("mode", "r")
-            if name == "temporary_path" or "w" in mode:
-                atomic.append(name)
-            return real(self, *args, **kwargs)
+    class CrashAfterWriting:
+        def __init__(self, file):
+            self.file = file
 
-        monkeypatch.setattr(luigi.LocalTarget, name, spy)
+        def write(self, text):
+            self.file.write(text)
+            writes.append(text)
+            raise OSError("the disk is full (a crash that the test provokes)")
+
+        def writelines(self, lines):
+            for line in lines:
+                self.write(line)
+
+        def __getattr__(self, name):
+            return getattr(self.file, name)
+
+        def __enter__(self):
+            self.file.__enter__()
+            return self
+
+        def __exit__(self, *exc):
+            return self.file.__exit__(*exc)
+
+    def crashing(self, mode="r"):
+        return CrashAfterWriting(real_open(self, mode)) if "w" in mode else real_open(self, mode)
+
+    monkeypatch.setattr(luigi.LocalTarget, "open", crashing)
+    monkeypatch.setattr(
+        luigi.LocalTarget, "temporary_path", lambda self: temporary.append(self) or real_temporary(self)
+    )
     chapter.build(main.Hello())
-    assert atomic, (
-        'run() should write through self.output().open("w"): it writes to a temporary file and renames it when\n'
-        "the file is closed, so that a crash never leaves a half-written hello_world.txt that counts as done"
+    if temporary and not writes:
+        return  # temporary_path() renames the file only when its with block ends without an exception
+    assert writes, 'run() should write its greeting through self.output().open("w")'
+    assert not Path("hello_world.txt").exists(), (
+        "a crash while writing left hello_world.txt behind, and Hello now counts as done: close the file only\n"
+        'when all is written, as a with block does (with self.output().open("w") as ...:)'
     )
 
 
@@ -72,6 +128,7 @@ def test_the_command_runs(chapter):
 @pytest.mark.thorough
 def test_documented_command_writes_the_file_and_a_rerun_does_nothing(ran):
     chapter, first = ran
+    assert not chapter.unlisted(), f"the record's writes miss {chapter.unlisted()}: make clean would too"
     assert first.returncode == 0 and "* 1 ran successfully:\n    - 1 Hello()" in first.stdout, first.stdout
     assert (chapter.copy() / "hello_world.txt").read_text() == "Hello World\n"
     again = chapter.main("Hello", "--local-scheduler")

@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import functools
 import re
 import sqlite3
 import subprocess
@@ -19,7 +20,8 @@ COUNTRIES = ("ba", "hr", "me", "rs", "si")
 
 
 def rows(path, sql, *values):
-    with contextlib.closing(sqlite3.connect(path)) as db:
+    """Run one statement on a database, in a transaction of its own, committed."""
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         return db.execute(sql, values).fetchall()
 
 
@@ -72,7 +74,14 @@ def test_the_output_path_comes_from_the_family_and_the_parameters(chapter):
 def test_the_target_exists_once_its_marker_is_in_the_table(chapter):
     main = chapter.load()
     target = main.SQLiteTarget("db/plays.db", marker="Load(rs)")
-    assert not target.exists(), "before its marker is in the table done, the target should not exist"
+    try:
+        exists = target.exists()
+    except sqlite3.Error as error:
+        raise AssertionError(
+            f"exists() failed on a new database ({error}): open it with self.connect(), which makes its folder"
+            " and the table done"
+        ) from None
+    assert not exists, "before its marker is in the table done, the target should not exist"
     rows("db/plays.db", "INSERT INTO done VALUES (?)", "Load(hr)")
     assert not target.exists(), "another task's marker in the table done does not make this target exist"
     with contextlib.closing(sqlite3.connect("db/plays.db")) as db, db:
@@ -83,19 +92,46 @@ def test_the_target_exists_once_its_marker_is_in_the_table(chapter):
     assert not still_open, "exists() leaves its connection open: close it (with contextlib.closing(...) as db:)"
 
 
+@pytest.fixture(autouse=True)
+def quick_locks(monkeypatch):
+    """In this process, a connection waits half a second, not five, for another one's lock."""
+    monkeypatch.setattr(sqlite3, "connect", functools.partial(sqlite3.connect, timeout=0.5))
+
+
 @pytest.mark.blank(4)
 def test_the_rows_and_the_marker_commit_together(chapter):
     main = chapter.load()
     target = main.SQLiteTarget("db/plays.db", marker="Load(rs)")
+    with contextlib.closing(target.connect()) as db, db:
+        db.execute("CREATE TABLE plays (song)")
     with contextlib.suppress(RuntimeError), target.transaction() as db:
-        db.execute("CREATE TABLE IF NOT EXISTS plays (song)")
         db.execute("INSERT INTO plays VALUES ('half a load')")
         raise RuntimeError("a load that fails half-way (the test's)")
     assert rows("db/plays.db", "SELECT * FROM done") == [], "a load that fails leaves no marker behind"
     assert rows("db/plays.db", "SELECT * FROM plays") == [], "a load that fails leaves none of its rows behind"
-    for _ in range(2):  # a load done twice (two commands at once, say) is no error
-        with target.transaction() as db:
-            db.execute("INSERT INTO plays VALUES ('a song')")
+    rows("db/plays.db", "CREATE TRIGGER no_marker BEFORE INSERT ON done BEGIN SELECT RAISE(ABORT, 'the test'); END")
+    with contextlib.suppress(sqlite3.Error), target.transaction() as db:  # the marker cannot be written
+        db.execute("INSERT INTO plays VALUES ('a load without its marker')")
+    assert rows("db/plays.db", "SELECT * FROM plays") == [], (
+        "the load's rows were committed without their marker: insert the marker with db, before the with block"
+        " that commits ends, so that both commit together or neither does"
+    )
+    rows("db/plays.db", "DROP TRIGGER no_marker")
+    try:
+        for _ in range(2):  # a load done twice (two commands at once, say) is no error
+            with target.transaction() as db:
+                db.execute("INSERT INTO plays VALUES ('a song')")
+    except sqlite3.IntegrityError:
+        raise AssertionError(
+            "a load that runs twice (two commands at once, say) fails on the marker that is already there: INSERT OR"
+            " REPLACE keeps one row"
+        ) from None
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        raise AssertionError(
+            "write the marker with db, the connection of the transaction, not with another one"
+        ) from None
     markers = rows("db/plays.db", "SELECT marker FROM done")
     assert markers == [("Load(rs)",)], (
         f"after a load, the table done should hold its marker, once, in the same transaction: {show(markers)}"
@@ -120,6 +156,7 @@ def test_the_command_runs(chapter):
 @pytest.mark.thorough
 def test_documented_command_charts_the_week_from_every_country(ran):
     chapter, result = ran
+    assert not chapter.unlisted(), f"the record's writes miss {chapter.unlisted()}: make clean would too"
     assert result.returncode == 0 and "* 11 ran successfully" in result.stdout, result.stdout
     folder = chapter.copy()
     chart = [

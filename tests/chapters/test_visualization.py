@@ -28,15 +28,28 @@ GROUPS, PARTS = 4, 8
 TASKS = GROUPS * PARTS + GROUPS + 1
 
 
+class Scheduler(luigi.scheduler.Scheduler):
+    """The Scheduler class that luigid serves, in this process, keeping every progress it is told."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.progress = []
+
+    def set_task_progress_percentage(self, task_id, progress_percentage):
+        self.progress.append(progress_percentage)
+        return super().set_task_progress_percentage(task_id, progress_percentage)
+
+
 def run_on_a_scheduler(task):
-    """Run task, quickly, on a scheduler in this process (the Scheduler class
-    that luigid serves): what the task told it is in its task list."""
+    """Run task, quickly, on a scheduler in this process: what the task told it
+    is in its task list (and every progress in its .progress)."""
     luigi.configuration.get_config().set("pace", "seconds", "0.01")
-    scheduler = luigi.scheduler.Scheduler()
+    scheduler = Scheduler()
     with luigi.worker.Worker(scheduler=scheduler) as worker:
         worker.add(task)
         worker.run()
-    return scheduler.task_list("", "").get(task.task_id, {})
+    found = scheduler.task_list("", "").get(task.task_id, {})
+    return found | {"progress": scheduler.progress}
 
 
 @pytest.mark.blank(1)
@@ -66,6 +79,10 @@ def test_a_task_reports_its_progress_up_to_100_percent(chapter):
         "after its last step, a task should have reported 100 (percent) with task.set_progress_percentage(),"
         f" not {show(task['progress_percentage'])}"
     )
+    told = task["progress"]
+    assert len(set(told)) > 1 and told == sorted(told), (
+        f"the progress should rise step by step, up to 100: it was {show(told)}"
+    )
 
 
 @pytest.mark.blank(4)
@@ -87,6 +104,7 @@ def test_the_command_runs(chapter):
 @pytest.mark.thorough
 def test_documented_command_runs_every_task_on_luigid(ran):
     chapter, result = ran
+    assert not chapter.unlisted(), f"the record's writes miss {chapter.unlisted()}: make clean would too"
     assert result.returncode == 0, result.stdout
     assert re.search(rf"^\* {TASKS} ran successfully", result.stdout, re.M), result.stdout
     assert (

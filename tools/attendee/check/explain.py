@@ -27,7 +27,13 @@ CAUSES = [
     ("TypeError", r"'str' object cannot be interpreted as an integer", "text where a number is needed: use int(...)"),
     ("NameError", r"name '(\w+)' is not defined", "{0} is not defined here: a typo, or a missing import?"),
     ("ValueError", r"I/O operation on closed file", "the file is closed: write inside the `with` block that opens it"),
+    ("FileNotFoundError", r"-luigi-tmp-\d+' -> '(.+)'$", "{0} was closed twice: leave the closing to the with block"),
     ("FileNotFoundError", r"No such file or directory: '(.*)'", "there is no file {0}"),
+    (
+        "TypeError",
+        r"unexpected keyword argument 'help'",
+        "help= is no argument of a luigi parameter: its text is description=",
+    ),
     ("OperationalError", r"database is locked", "another connection holds the database: close each one you open"),
     ("RecursionError", "", "a method calls itself, again and again"),
     ("Exception", r"must return Task objects but <class '(?:\w+\.)*(\w+)'>", "requires() must return {0}(), a task"),
@@ -191,6 +197,11 @@ def explain(error, captured, shown, tests):
         other = tracebacks(rest) or tracebacks(captured)
         if other and cause(other[-1][1]):
             return None, f"{first}\n{cause(other[-1][1])}\n    ({excerpt(other[-1][1], 1, 0)})"
+        if tracebacks(rest):  # raised in luigi's code, not in main.py's: its last line says what
+            before = rest.split(TRACEBACK)[0].strip()
+            return None, "\n".join(
+                filter(None, [first, excerpt(before), f"    ({excerpt(tracebacks(rest)[-1][1], 1, 0)})"])
+            )
         return None, f"{first}\n{excerpt(rest)}" if rest.strip() else first
     # Raised in the test itself, e.g. by luigi, or reading a file that main.py did not write.
     behind = own(captured, tests)
