@@ -7,6 +7,7 @@ Each call starts a browser with a fresh, empty profile, offline but for the
 page it is given (no updates, no sync, no background traffic), and stops it.
 """
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -25,7 +26,10 @@ def _run(url, *options, timeout=60):
     browser = find()
     if browser is None:
         raise FileNotFoundError(f"no Chromium found ({', '.join(NAMES)}): {INSTALL}")
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+    # Chromium keeps a socket in its temporary folder, and a Unix socket's path has at most 107 bytes:
+    # under a long TMPDIR (a test's, say) it would not start. Its profile, and its TMPDIR, go to /tmp then.
+    short = tempfile.gettempdir() if len(tempfile.gettempdir()) <= 40 or not Path("/tmp").is_dir() else "/tmp"
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-", dir=short) as profile:
         command = [
             browser,
             "--headless",
@@ -41,7 +45,10 @@ def _run(url, *options, timeout=60):
             *options,
             url,
         ]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        env = {**os.environ, "TMPDIR": profile}
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env
+        )
     if done.returncode != 0:
         raise RuntimeError(f"{browser} failed (exit code {done.returncode}):\n{done.stderr[-2000:]}")
     return done
@@ -52,8 +59,11 @@ def dom(url, wait_ms=2000):
     return _run(url, f"--virtual-time-budget={wait_ms}", "--dump-dom").stdout
 
 
-def screenshot(url, path, size=(1200, 800), wait_ms=5000):
-    """Save a PNG of the page, at a fixed window size, after its scripts ran."""
+def screenshot(url, path, size=(1200, 800), wait_ms=5000, *options):
+    """Save a PNG of the page, at a fixed window size, after its scripts ran.
+    options: more of Chromium's command-line options."""
     path = Path(path).resolve()
-    _run(url, f"--virtual-time-budget={wait_ms}", f"--window-size={size[0]},{size[1]}", f"--screenshot={path}")
+    _run(
+        url, f"--virtual-time-budget={wait_ms}", f"--window-size={size[0]},{size[1]}", f"--screenshot={path}", *options
+    )
     return path
