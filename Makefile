@@ -19,7 +19,7 @@ VENV = $(or $(WORKSHOP_VENV),.venv)
 # bin folder is named with each space escaped: the repo may be in ~/My Projects.
 space := $(subst ,, )
 BIN := $(subst $(space),\$(space),$(VENV))/bin
-# CHAPTER (check, hint, reset, run), PORT (luigid, doctor), LEVEL (hint): set
+# CHAPTER (check, hint, reset, run), PORT (luigid, doctor, history, mail), LEVEL (hint): set
 # here so that one exported in the shell is ignored. Given on make's command
 # line, each reaches the recipes as an environment variable: "$$CHAPTER"
 # passes any value on as one word, and after `--` it is a name, never an option.
@@ -33,7 +33,7 @@ quick = $(if $(filter 1 yes true,$(QUICK)),--quick,$(if $(filter-out 0 no false,
 chapter = $(if $(CHAPTER),-- "$$CHAPTER")
 
 .PHONY: FORCE help setup doctor run check hint watch reset clean console luigid luigid-stop \
-	test lint test-all bench images scale-out
+	test lint test-all bench images scale-out history mail slides
 
 help: ## list the commands
 	@echo "Batch data processing with luigi. Commands:"
@@ -101,6 +101,12 @@ luigid: $(BIN)/.installed ## start luigi's central scheduler in the background (
 luigid-stop: $(BIN)/.installed ## stop the scheduler that `make luigid` started
 	@$(BIN)/python -m tools.luigid stop
 
+history: $(BIN)/.installed ## chapter 8: a luigid that records task history, until Ctrl-C (PORT=8083)
+	@$(BIN)/python -m tools.luigid history $(if $(PORT),--port "$$PORT")
+
+mail: $(BIN)/.installed ## chapter 8: a mail server that prints luigi's alerts, until Ctrl-C (PORT=8025)
+	@$(BIN)/python -m tools.attendee.mail $(if $(PORT),--port "$$PORT")
+
 run: $(BIN)/.installed ## run every chapter's solution (or CHAPTER's), live, as on stage (QUICK=1: quickly)
 	@$(BIN)/python -m tools.instructor.run $(quick) $(chapter)
 
@@ -128,3 +134,8 @@ scale-out: $(BIN)/.installed ## one luigid, 3 worker hosts, one killed mid-run (
 
 images: $(BIN)/.installed-dev ## redraw the pictures in images/ (the screenshot needs Chromium)
 	@$(BIN)/python -m tools.demos.images
+
+# For instructors and maintainers: it needs node and npm, which `make setup` never installs.
+# Its first run installs the Marp CLI pinned in tools/slides/package-lock.json (npm ci).
+slides: ## render docs/slides.md to .slides/slides.html and .pdf (needs node, npm, Chromium)
+	@sh tools/slides/render
