@@ -18,7 +18,8 @@ shows when you open the folder) and any docs/*.md.
   is stopped. Without a scheduler, luigi's client does not wait between its
   tries to reach one.
 - Each ```python block runs; `>>>` blocks run as doctests. The blocks of a
-  page share one namespace, in a scratch folder of their own.
+  page share one namespace, in a scratch folder of their own: for a chapter
+  page, a copy of its solved folder, where `import main` imports its solution.
 - A block that shows commands but cannot run here says why in an HTML
   comment right above it: <!-- not tested: ... -->.
 - Relative links and images point to files that exist; links to headings
@@ -37,6 +38,7 @@ shows when you open the folder) and any docs/*.md.
 import doctest
 import re
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -136,8 +138,13 @@ def scratch(tmp_path_factory):
 @pytest.mark.parametrize(("page", "example"), EXAMPLES, ids=[f"{relative(p)}:{e.line}" for p, e in EXAMPLES])
 def test_page_example(page, example, scratch, monkeypatch):
     folder = scratch / relative(page).replace("/", "-")
+    chapter = next((c for c in CHAPTERS if CHAPTER_PAGES[c.name] == page), None)
+    if chapter and not folder.exists():  # a chapter page's Python runs in (a copy of) its solved folder
+        chapter.copy(SOLUTIONS, folder)
+        monkeypatch.delitem(sys.modules, "main", raising=False)
     folder.mkdir(exist_ok=True)
     monkeypatch.chdir(folder)
+    monkeypatch.syspath_prepend(str(folder))
     DOCUMENTS[page].namespace["tmp"] = folder
     example.evaluate()
 

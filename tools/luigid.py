@@ -16,6 +16,7 @@ that started it: it ends with that command, whatever ends it.
 
     python -m tools.luigid start [--port N] [--folder DIR]
     python -m tools.luigid stop [--folder DIR]
+    python -m tools.luigid history [--port N]   # in the foreground, with task history (chapter 8)
 """
 
 import argparse
@@ -37,6 +38,8 @@ from tools import processes
 from tools.paths import ROOT, shown
 
 FOLDER = ROOT / ".luigid"
+# Chapter 8's luigid, which records every task's history into an SQLite database.
+HISTORY_FOLDER, HISTORY_DB, HISTORY_PORT = ROOT / ".luigid-history", ROOT / "Production" / "history.db", 8083
 CONFIG = ROOT / "luigi.cfg"  # the configuration every luigid started here reads
 DEFAULT_PORT = 8082  # where luigi's workers look for luigid, unless told otherwise
 LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an http_proxy
@@ -297,7 +300,14 @@ def serve(argv):
     parser.add_argument("--address", default="localhost", help="the address to listen on (default: both loopbacks)")
     parser.add_argument("--logdir", help="log to luigi-server.log there, not to the standard output")
     parser.add_argument("--with-parent", action="store_true", help="end when the process that started it ends")
+    parser.add_argument("--history", type=Path, help="record the tasks' history into this SQLite database")
     args = parser.parse_args(argv)
+    if args.history:  # luigid reads these when it starts: luigi's [scheduler] and [task_history] settings
+        import luigi.configuration
+
+        config = luigi.configuration.get_config()
+        config.set("scheduler", "record_task_history", "true")
+        config.set("task_history", "db_connection", f"sqlite:///{args.history.resolve()}")
     if args.with_parent:
         processes.watch_parent(then=lambda: os.kill(os.getpid(), signal.SIGTERM))  # luigid saves its state
     guard_requests(args.port, args.address)
@@ -314,6 +324,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["serve"]:
         return serve(argv[1:])
+    if argv[:1] == ["history"]:
+        return history(argv[1:])
     parser = argparse.ArgumentParser(description="Start or stop luigi's central scheduler, luigid, in the background.")
     parser.add_argument("action", choices=["start", "stop"])
     parser.add_argument("--port", help="port to listen on, 1 to 65535 (default: luigi's scheduler_port, 8082)")
@@ -373,6 +385,39 @@ def stop_or_start(args, folder):
             f"{luigid.port}"
         )
     print(f"Its log, state and pid file are in {shown(folder)}/. Stop it with `make luigid-stop`.")
+    return 0
+
+
+def history(argv):
+    """make history: a luigid that records the history of every task, in the
+    foreground until Ctrl-C. Beside `make luigid`, on a port of its own."""
+    parser = argparse.ArgumentParser(prog="make history")
+    parser.add_argument("--port", help=f"port to listen on (default: {HISTORY_PORT})")
+    args = parser.parse_args(argv)
+    try:
+        port = HISTORY_PORT if args.port is None else check_port(args.port)
+        if reason := taken(port):
+            raise LuigidError(reason.replace("make luigid PORT", "make history PORT"))
+        import sqlalchemy.exc  # luigid's history needs it: say so now, not in its log
+    except LuigidError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except ImportError:
+        print("error: this venv lacks SQLAlchemy, which luigid's history needs. Run: make setup", file=sys.stderr)
+        return 1
+    HISTORY_FOLDER.mkdir(exist_ok=True)
+    print(f"luigid records the tasks' history into {shown(HISTORY_DB)}. Ctrl-C stops it.")
+    print(f"Send the workers here with --scheduler-port {port}, then open http://localhost:{port}/history")
+    print(f"Its log: {shown(HISTORY_FOLDER / 'luigi-server.log')}", flush=True)
+    command = ["--port", str(port), "--folder", str(HISTORY_FOLDER), "--history", str(HISTORY_DB)]
+    try:
+        serve([*command, "--logdir", str(HISTORY_FOLDER)])
+    except (KeyboardInterrupt, SystemExit):  # luigid saved its state and ends with sys.exit on Ctrl-C
+        pass
+    except sqlalchemy.exc.SQLAlchemyError as error:  # a folder gone or read-only, a file that is no database
+        print(f"error: luigid cannot keep its history in {shown(HISTORY_DB)}: {error.orig or error}", file=sys.stderr)
+        return 1
+    print("\nStopped luigid.")
     return 0
 
 

@@ -1,0 +1,265 @@
+"""Chapter 8, Production: a night as a WrapperTask, a backfill, cron, alerts by e-mail, history, tests."""
+
+import datetime
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from harness import show, tasks_in
+
+from tools import processes
+from tools.attendee import mail
+from tools.demos import browser
+from tools.paths import ROOT
+
+NIGHTS = [datetime.date(2026, 11, 2) + datetime.timedelta(days=n) for n in range(7)]  # data/ holds their texts
+BROKEN = datetime.date(2026, 11, 9)  # data/2026-11-09.txt is empty
+NOW = 1794268800  # 2026-11-10 00:00 UTC, the --now of the documented command
+YEAR = 365 * 24 * 3600
+PAGE = (ROOT / "Production" / "README.md").read_text()
+
+
+def page_command(starting):
+    """The one command of the page that starts so."""
+    (line,) = {line.removeprefix("$ ") for line in PAGE.splitlines() if line.startswith(starting)}
+    return line
+
+
+def nights_written(folder):
+    return sorted(path.stem for path in (folder / "nights").glob("*.tsv"))
+
+
+@pytest.mark.blank(1)
+def test_the_command_line_finds_range_daily(chapter):
+    """Out of this process, which knows RangeDaily already: as `python main.py` has it. An
+    empty range (--stop is --start), so that only the import counts."""
+    ran = chapter.cli(chapter.command.replace("--stop 2026-11-09", "--stop 2026-11-02"))
+    errors = re.findall(r"^(?:\w+\.)*(\w+(?:Error|Exception): .{0,100})", ran.stdout, re.M)
+    assert ran.returncode == 0 and "- 1 RangeDaily(" in ran.stdout, (
+        f"`python main.py RangeDaily ...` should find RangeDaily (in luigi.tools.range); exit code {ran.returncode}:\n"
+        + (errors[-1] if errors else "\n".join(ran.stdout.strip().splitlines()[-6:]))
+    )
+
+
+@pytest.mark.blank(2)
+def test_a_night_requires_its_count_and_its_archive(chapter):
+    main = chapter.load()
+    night = NIGHTS[0]
+    required = tasks_in(main.Nightly(night).requires())
+    expected = [main.Archive(night), main.CountWords(night)]
+    assert sorted(required, key=str) == expected, (
+        f"Nightly({night}).requires() should return {show(expected)}, not {show(required)}"
+    )
+
+
+@pytest.mark.blank(3)
+def test_a_text_without_words_fails_and_writes_no_count(chapter):
+    main = chapter.load()
+    for text in ["", "42 -- 17!\n"]:
+        (chapter.copy() / "data" / f"{BROKEN}.txt").write_text(text)
+        count = main.CountWords(BROKEN)
+        try:
+            count.run()
+            raised = None
+        except NotImplementedError:
+            raise
+        except Exception as error:  # any exception fails a task
+            raised = error
+        where = f"with {text!r} in data/{BROKEN}.txt"
+        assert raised is not None, f"{where}, CountWords.run() should raise an error; it ended without one"
+        assert "data/2026-11-09.txt" in str(raised), (
+            f"{where}, CountWords.run() should raise an error that names the file (self.input().path),"
+            f" not {type(raised).__name__}: {raised}"
+        )
+        assert not count.output().exists(), f"{where}, CountWords should write no count"
+
+
+@pytest.mark.blank(3)
+def test_a_text_with_words_is_counted(chapter):
+    main = chapter.load()
+    (chapter.copy() / "data" / f"{BROKEN}.txt").write_text("Night night, said the night shift\n")
+    main.CountWords(BROKEN).run()
+    assert (chapter.copy() / "nights" / f"{BROKEN}.tsv").read_text().splitlines()[0] == "night\t3"
+
+
+def test_the_command_runs(chapter):
+    """The documented backfill, run in this process: all of main.py works together."""
+    ran = chapter.main(*chapter.command.split()[2:])
+    tasks = 3 * len(NIGHTS) + 1  # a Nightly, a CountWords and an Archive a night, and the range
+    assert ran.code == 0 and f"* {tasks} ran successfully" in ran.output, f"`{chapter.command}` should succeed; {ran}"
+
+
+@pytest.mark.thorough
+def test_documented_backfill_runs_the_missing_nights_only(chapter):
+    first = chapter.cli("python main.py Nightly --date 2026-11-02 --local-scheduler")
+    assert first.returncode == 0, first.stdout
+    backfill = chapter.cli()
+    assert backfill.returncode == 0, backfill.stdout
+    assert "Nightly(date=2026-11-03...2026-11-08)" in backfill.stdout, backfill.stdout
+    assert nights_written(chapter.copy()) == [str(night) for night in NIGHTS]
+    assert (chapter.copy() / "archive" / "2026-11-05.txt").read_bytes() == (
+        chapter.copy() / "data" / "2026-11-05.txt"
+    ).read_bytes()
+    assert not chapter.unlisted(), f"the record's writes miss {chapter.unlisted()}: make clean would too"
+    again = chapter.cli()
+    assert again.returncode == 0 and "Did not run any tasks" in again.stdout, again.stdout
+
+
+@pytest.mark.thorough
+def test_a_year_later_the_documented_backfill_does_the_same(chapter, monkeypatch):
+    """--now pins the range's "now": without it, a year on, the range schedules nothing."""
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + YEAR)
+    pinned = chapter.main(*chapter.command.split()[2:])
+    assert pinned.code == 0 and f"* {3 * len(NIGHTS) + 1} ran successfully" in pinned.output, pinned
+    shutil.rmtree(chapter.copy() / "nights")
+    shutil.rmtree(chapter.copy() / "archive")
+    unpinned = chapter.main(*chapter.command.replace(f" --now {NOW}", "").split()[2:])
+    assert "Nightly(" not in unpinned.output and not (chapter.copy() / "nights").exists(), unpinned
+
+
+@pytest.mark.thorough
+def test_a_failing_night_is_emailed_with_the_task_and_its_error(chapter):
+    mailbox = mail.Mailbox()
+    port = processes.free_port()
+    server = mail.serving(mailbox, port)
+    try:
+        command = page_command("$ python main.py Nightly --date 2026-11-09").replace("8025", str(port))
+        ran = chapter.cli(command)
+        assert ran.returncode == 30 and "INFO: Sending email to ['you@example.com']" in ran.stdout, ran.stdout
+        assert mailbox.arrived.wait(10), "no e-mail arrived"
+    finally:
+        server.stop()
+    (message,) = mailbox.messages
+    assert message["Subject"] == "Luigi: CountWords(date=2026-11-09) FAILED. Host: " + message["Subject"].split()[-1]
+    assert "ValueError: data/2026-11-09.txt holds no words" in mail.text_of(message)
+
+
+@pytest.mark.thorough
+def test_from_a_terminal_luigi_sends_no_email_unless_forced(chapter):
+    """What the page says of luigi/notifications.py: output to a terminal, no e-mail."""
+    command = page_command("$ python main.py Nightly --date 2026-11-09").replace(" --email-force-send", "")
+    leader, follower = os.openpty()
+    try:
+        done = subprocess.run(
+            command + " 2>&1", shell=True, cwd=chapter.copy(), stdout=follower, timeout=120,
+            env=processes.command_env(chapter.workdir / "tmp"),
+        )  # fmt: skip
+        os.close(follower)
+        output = b""
+        while chunk := _read(leader):
+            output += chunk
+    finally:
+        os.close(leader)
+    assert done.returncode == 30
+    assert "Not sending email to ['you@example.com'] because running from a tty" in output.decode(), output
+
+
+def _read(fd):
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # the terminal's other end is closed: all was read
+        return b""
+
+
+@pytest.mark.thorough
+def test_the_crontab_line_runs_under_crons_bare_environment(solved, tmp_path):
+    """The page's line, as cron runs it: sh, HOME, and PATH=/usr/bin:/bin only. Then, with
+    last night's run still going, tonight's exits at once: luigi's lock."""
+    block = re.search(r"```text\n(30 2 \* \* \* .*)\n```", PAGE)[1]
+    command = block.split(maxsplit=5)[5]
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "luigi-workshop").symlink_to(solved)
+    (solved / ".venv").symlink_to(sys.prefix)  # the venv that runs these tests, where the clone would have its own
+    folder = solved / "Production"
+    today = datetime.date.today()
+    for days_ago in range(1, 4):
+        shutil.copy(folder / "data" / "2026-11-02.txt", folder / "data" / f"{today - datetime.timedelta(days_ago)}.txt")
+    cron = ["env", "-i", f"HOME={home}", "LOGNAME=cron", "SHELL=/bin/sh", "PATH=/usr/bin:/bin", "/bin/sh", "-c"]
+    tonight = subprocess.run([*cron, command], capture_output=True, text=True, timeout=120)
+    log = (folder / "nightly.log").read_text()
+    assert tonight.returncode == 20, log  # the days without data: missing_data in luigi.cfg
+    assert {str(today - datetime.timedelta(n)) for n in range(1, 4)} <= set(nights_written(folder)), log
+
+    stuck = today - datetime.timedelta(4)  # a night that hangs: its text is a pipe nobody writes to
+    os.mkfifo(folder / "data" / f"{stuck}.txt")
+    last_night = subprocess.Popen([*cron, command], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while "running   CountWords(date=" + str(stuck) not in (folder / "nightly.log").read_text():
+            assert time.monotonic() < deadline and last_night.poll() is None, (folder / "nightly.log").read_text()
+            time.sleep(0.1)
+        started = time.monotonic()
+        tonight = subprocess.run([*cron, command], capture_output=True, text=True, timeout=60)
+        assert tonight.returncode == 10 and time.monotonic() - started < 20
+        assert re.search(r"Pid\(s\) \{\d+\} already running", (folder / "nightly.log").read_text())
+    finally:
+        os.killpg(last_night.pid, signal.SIGKILL)
+        last_night.wait()
+
+
+@pytest.mark.thorough
+def test_make_history_records_the_nights_and_shows_them(solved, sh, tmp_path, left_running):
+    from running import Running
+
+    port = processes.free_port()
+    history = Running(["make", "history", f"PORT={port}"], solved, processes.command_env(tmp_path / "tmp"))
+    try:
+        assert history.wait_for("Ctrl-C stops it", 60), history.seen
+        backfill = page_command("python main.py RangeDaily --of Nightly --start 2026-11-02 --stop 2026-11-09 --now")
+        ran = sh(backfill.replace("8083", str(port)), solved / "Production")
+        assert ran.returncode == 0, ran.stdout
+        url = f"http://127.0.0.1:{port}/history"
+        if browser.find() is None:
+            message = f"the history page test needs Chromium: {browser.INSTALL}"
+            pytest.fail(f"on CI, {message}") if os.environ.get("CI") else pytest.skip(message)
+        page = browser.dom(url)
+        rows = re.findall(r">(Nightly)</a></td>.*?<td>date</td><td>(\d{4}-\d{2}-\d{2})<", page, re.S)
+        assert sorted(date for _, date in rows) == [str(night) for night in NIGHTS], page[-3000:]
+        assert (solved / "Production" / "history.db").stat().st_size > 0
+    finally:
+        history.signal_group(signal.SIGINT)
+        history.finish()
+    assert "Stopped luigid." in history.seen and "Traceback" not in "\n".join(history.seen), history.seen
+    assert left_running(solved) == []
+
+
+@pytest.mark.thorough
+def test_make_mail_prints_what_it_receives_and_stops_on_ctrl_c(repo, tmp_path, left_running):
+    import smtplib
+
+    from running import Running
+
+    port = processes.free_port()
+    server = Running(["make", "mail", f"PORT={port}"], repo, processes.command_env(tmp_path / "tmp"))
+    try:
+        assert server.wait_for("Ctrl-C stops it", 60), server.seen
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.sendmail("luigi@example.com", ["you@example.com"], "Subject: night failed\n\nCountWords failed\n")
+        assert server.wait_for("CountWords failed", 10), server.seen
+        assert "Subject: night failed" in server.seen
+    finally:
+        server.signal_group(signal.SIGINT)
+        server.finish()
+    assert "Stopped the mail server." in server.seen and "Traceback" not in "\n".join(server.seen), server.seen
+    assert left_running(repo) == []
+
+
+@pytest.mark.thorough
+def test_a_taken_port_is_refused_in_a_sentence(repo, sh):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for command in (f"make mail PORT={port}", f"make history PORT={port}"):
+            done = sh(command, repo)
+            assert done.returncode != 0 and f"port {port} is taken" in done.stdout, done.stdout
+            assert "Traceback" not in done.stdout, done.stdout
