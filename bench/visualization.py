@@ -18,7 +18,9 @@ import time
 from pathlib import Path
 
 from tools import luigid
-from tools.chapters import SOLUTIONS, command_env, find
+from tools.chapters import find
+from tools.paths import SOLUTIONS
+from tools.processes import command_env
 
 TARGET = 3.5
 

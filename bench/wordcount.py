@@ -13,7 +13,7 @@ turns, and the table shows the median wall-clock time, the peak memory (the
 largest resident set of any one process of the run) and the ratio of times to
 plain Python. All four must write the same bytes, or the benchmark fails.
 
-    python bench/wordcount.py [--megabytes 50] [--repeat 5]
+    python -m bench.wordcount [--megabytes 50] [--repeat 7]
 """
 
 import argparse
