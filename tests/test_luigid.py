@@ -5,6 +5,7 @@ it reads, which requests it refuses."""
 
 import configparser
 import contextlib
+import re
 import socket
 import subprocess
 import sys
@@ -127,11 +128,18 @@ def test_a_port_taken_on_either_loopback_is_explained(tmp_path, address):
             pytest.skip(f"this machine has no {address}")
         taken.listen()
         port = taken.getsockname()[1]
-        result = cli("start", "--folder", str(tmp_path), "--port", str(port))
+        with socket.socket(family) as next_one:  # the port after it is taken too: the suggestion skips it
+            try:
+                next_one.bind((address, port + 1))
+            except OSError:
+                pytest.skip(f"port {port + 1} is in use on this machine")
+            next_one.listen()
+            result = cli("start", "--folder", str(tmp_path), "--port", str(port))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"port {port} is taken by python (pid " in result.stderr, result.stderr
-    assert f"make luigid PORT={port + 1}`, and give the workers the same one" in result.stderr
-    assert f"--scheduler-port {port + 1}" in result.stderr and not luigid.pid_file(tmp_path).exists()
+    suggested = int(re.search(r"make luigid PORT=(\d+)`, and give the workers the same one", result.stderr)[1])
+    assert suggested > port + 1 and f"--scheduler-port {suggested}" in result.stderr, result.stderr
+    assert not luigid.pid_file(tmp_path).exists()
 
 
 @pytest.mark.parametrize("content", ["999999999 8082 1.0\n", "garbage\n", "1 8082 0.0\n"])

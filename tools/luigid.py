@@ -177,17 +177,18 @@ def taken(port):
     if processes.port_is_free(port):
         return None
     program = processes.listener(port)
+    other = processes.next_free_port(port)
     if is_luigid(f"http://127.0.0.1:{port}/") or is_luigid(f"http://[::1]:{port}/"):
         pid = program.rsplit("pid ", 1)[1].rstrip(")") if program else None
         stop = f"Stop it with `kill {pid}`, or pick" if pid else "Pick"
         return (
             f"port {port} is taken by a luigid{f' ({program})' if program else ''} that this repo's `make luigid`"
-            f" did not start (another clone's, say).\n{stop} another port, e.g. `make luigid PORT={port + 1}`."
+            f" did not start (another clone's, say).\n{stop} another port, e.g. `make luigid PORT={other}`."
         )
     return (
         f"port {port} is taken by {program or 'another program'}, so luigid cannot listen on it.\n"
-        f"Pick another port, e.g. `make luigid PORT={port + 1}`, and give the workers the same one:\n"
-        f"    python main.py --workers 4 --scheduler-port {port + 1}"
+        f"Pick another port, e.g. `make luigid PORT={other}`, and give the workers the same one:\n"
+        f"    python main.py --workers 4 --scheduler-port {other}"
     )
 
 

@@ -296,6 +296,11 @@ def free_port():
     raise OSError("found no free port")
 
 
+def next_free_port(port):
+    """The first port after port that is free now (to suggest instead of a taken one)."""
+    return next((p for p in range(port + 1, min(port + 100, 65536)) if port_is_free(p)), port + 1)
+
+
 def port_is_free(port):
     """Whether a server could listen on port at both loopback addresses
     (a browser may try ::1 first for localhost)."""

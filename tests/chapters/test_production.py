@@ -1,5 +1,6 @@
 """Chapter 8, Production: a night as a WrapperTask, a backfill, cron, alerts by e-mail, history, tests."""
 
+import contextlib
 import datetime
 import os
 import re
@@ -169,39 +170,64 @@ def _read(fd):
 
 @pytest.mark.thorough
 def test_the_crontab_line_runs_under_crons_bare_environment(solved, tmp_path):
-    """The page's line, as cron runs it: sh, HOME, and PATH=/usr/bin:/bin only. Then, with
-    last night's run still going, tonight's exits at once: luigi's lock."""
-    block = re.search(r"```text\n(30 2 \* \* \* .*)\n```", PAGE)[1]
-    command = block.split(maxsplit=5)[5]
+    """The page's line, as cron runs it: sh, HOME, and PATH=/usr/bin:/bin only, with cron's
+    `\\%` made `%`. A broken night among the last week's e-mails its error through the machine's
+    mail server ([smtp] in luigi.cfg, here on a free port). Then, with last night's run still
+    going, tonight's exits at once: luigi's lock."""
+    line = re.search(r"```text\n(30 2 \* \* \* .*)\n```", PAGE)[1]
+    command = line.split(maxsplit=5)[5].replace("\\%", "%")
     home = tmp_path / "home"
     home.mkdir()
     (home / "luigi-workshop").symlink_to(solved)
     (solved / ".venv").symlink_to(sys.prefix)  # the venv that runs these tests, where the clone would have its own
     folder = solved / "Production"
     today = datetime.date.today()
-    for days_ago in range(1, 4):
-        shutil.copy(folder / "data" / "2026-11-02.txt", folder / "data" / f"{today - datetime.timedelta(days_ago)}.txt")
+    days = [today - datetime.timedelta(days_ago) for days_ago in range(1, 8)]
+    for day in days:
+        shutil.copy(folder / "data" / "2026-11-02.txt", folder / "data" / f"{day}.txt")
+    broken = days[2]
+    (folder / "data" / f"{broken}.txt").write_text("")
+    mailbox, port = mail.Mailbox(), processes.free_port()
+    with open(solved / "luigi.cfg", "a") as config:
+        config.write(f"\n[smtp]\nport = {port}\n")
+    server = mail.serving(mailbox, port)
     cron = ["env", "-i", f"HOME={home}", "LOGNAME=cron", "SHELL=/bin/sh", "PATH=/usr/bin:/bin", "/bin/sh", "-c"]
-    tonight = subprocess.run([*cron, command], capture_output=True, text=True, timeout=120)
-    log = (folder / "nightly.log").read_text()
-    assert tonight.returncode == 20, log  # the days without data: missing_data in luigi.cfg
-    assert {str(today - datetime.timedelta(n)) for n in range(1, 4)} <= set(nights_written(folder)), log
+    try:
+        tonight = subprocess.run([*cron, command], capture_output=True, text=True, timeout=120)
+        log = (folder / "nightly.log").read_text()
+        assert tonight.returncode == 30, log  # task_failed in luigi.cfg
+        assert mailbox.arrived.wait(10), f"no e-mail arrived:\n{log}"
+    finally:
+        server.stop()
+    assert f"CountWords(date={broken}) FAILED" in mailbox.messages[0]["Subject"]
+    written = set(nights_written(folder))
+    assert {str(day) for day in days[:2]} <= written and str(broken) not in written and str(today) not in written
 
-    stuck = today - datetime.timedelta(4)  # a night that hangs: its text is a pipe nobody writes to
+    stuck = days[1]  # a night that hangs: its text is a pipe nobody writes to
+    (folder / "nights" / f"{stuck}.tsv").unlink()
+    (folder / "data" / f"{stuck}.txt").unlink()
     os.mkfifo(folder / "data" / f"{stuck}.txt")
+    seen = len((folder / "nightly.log").read_text())  # the log so far: the first night's
+
+    def log():
+        return (folder / "nightly.log").read_text()[seen:]
+
     last_night = subprocess.Popen([*cron, command], start_new_session=True)
+    runs = [last_night]  # each in a session of its own: stopped whole, whatever happens
     try:
         deadline = time.monotonic() + 30
-        while "running   CountWords(date=" + str(stuck) not in (folder / "nightly.log").read_text():
-            assert time.monotonic() < deadline and last_night.poll() is None, (folder / "nightly.log").read_text()
+        while "running   CountWords(date=" + str(stuck) not in log():
+            assert time.monotonic() < deadline and last_night.poll() is None, log()
             time.sleep(0.1)
         started = time.monotonic()
-        tonight = subprocess.run([*cron, command], capture_output=True, text=True, timeout=60)
-        assert tonight.returncode == 10 and time.monotonic() - started < 20
-        assert re.search(r"Pid\(s\) \{\d+\} already running", (folder / "nightly.log").read_text())
+        runs.append(subprocess.Popen([*cron, command], start_new_session=True))
+        assert runs[-1].wait(timeout=60) == 10 and time.monotonic() - started < 20, log()
+        assert re.search(r"Pid\(s\) \{\d+\} already running", log()), log()
     finally:
-        os.killpg(last_night.pid, signal.SIGKILL)
-        last_night.wait()
+        for run in runs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
 
 
 @pytest.mark.thorough
@@ -215,13 +241,18 @@ def test_make_history_records_the_nights_and_shows_them(solved, sh, tmp_path, le
         backfill = page_command("python main.py RangeDaily --of Nightly --start 2026-11-02 --stop 2026-11-09 --now")
         ran = sh(backfill.replace("8083", str(port)), solved / "Production")
         assert ran.returncode == 0, ran.stdout
+        broken = page_command("python main.py Nightly --date 2026-11-09 --scheduler-port")
+        ran = sh(broken.replace("8083", str(port)), solved / "Production")
+        assert ran.returncode == 30, ran.stdout
         url = f"http://127.0.0.1:{port}/history"
         if browser.find() is None:
             message = f"the history page test needs Chromium: {browser.INSTALL}"
             pytest.fail(f"on CI, {message}") if os.environ.get("CI") else pytest.skip(message)
         page = browser.dom(url)
         rows = re.findall(r">(Nightly)</a></td>.*?<td>date</td><td>(\d{4}-\d{2}-\d{2})<", page, re.S)
-        assert sorted(date for _, date in rows) == [str(night) for night in NIGHTS], page[-3000:]
+        assert sorted(date for _, date in rows) == [str(night) for night in [*NIGHTS, BROKEN]], page[-3000:]
+        failed = r">CountWords</a></td>\s*<td>[^<]*</td>\s*<td>[^<]*</td>\s*<td>FAILED</td>"
+        assert re.search(failed, page), page[-3000:]
         assert (solved / "Production" / "history.db").stat().st_size > 0
     finally:
         history.signal_group(signal.SIGINT)

@@ -69,7 +69,8 @@ def main(argv=None):
         parser.error(f"--port {args.port}: give a port from 1 to 65535")
     if not processes.port_is_free(args.port):
         program = processes.listener(args.port) or "another program"
-        print(f"error: port {args.port} is taken by {program}. Pick another: make mail PORT={args.port + 1}")
+        other = processes.next_free_port(args.port)
+        print(f"error: port {args.port} is taken by {program}. Pick another: make mail PORT={other}", file=sys.stderr)
         return 1
     processes.on_stop()
     server = serving(Mailbox(on_mail=show), args.port)

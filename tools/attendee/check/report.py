@@ -135,7 +135,8 @@ def what_next(chapter, tree):
         )
     if workshop_open:
         names = ", ".join(c.name for c in workshop_open)
-        return f"The chapters after it have no open blank. Still open: {names}; make check shows where you are."
+        after = "That was the last chapter." if chapter is CHAPTERS[-1] else "The chapters after it have no open blank."
+        return f"{after} Still open: {names}; make check shows where you are."
     if chapter is CHAPTERS[-1]:
         return "That was the last chapter: all done! `make check` checks every chapter once more."
     return "No chapter has an open blank left: `make check` checks every chapter once more."
