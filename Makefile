@@ -93,7 +93,7 @@ clean: ## remove what the chapters and the commands wrote (never your edits)
 
 console: $(BIN)/.installed ## IPython with luigi imported, in the scratch folder .console/
 	@mkdir -p .console
-	@bin="$$(cd $(BIN) && pwd)" && cd .console && "$$bin/ipython" -i -c 'import luigi; print(f"luigi {luigi.__version__} is imported. This is the scratch folder .console/ (make clean empties it).")'
+	@bin="$$(cd $(BIN) && pwd)" && cd .console && "$$bin/ipython" -i -c 'import luigi; print(f"luigi {luigi.__version__} is imported. This is the scratch folder .console/ (make clean in the repo root empties it).")'
 
 luigid: $(BIN)/.installed ## start luigi's central scheduler in the background (PORT=8082)
 	@$(BIN)/python -m tools.luigid start $(if $(PORT),--port "$$PORT")

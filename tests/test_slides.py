@@ -158,8 +158,8 @@ def test_the_slides_say_what_the_pages_say():
 @pytest.mark.parametrize(
     ("old", "new", "found"),
     [
-        ("· 10 min", "· 9 min", "minutes on the slides"),
-        ("| 20-30 |", "| 20-31 |", "the plan on the slides"),
+        ("· 9 min", "· 10 min", "minutes on the slides"),
+        ("| 21-30 |", "| 21-31 |", "the plan on the slides"),
         ("--tld rs --local-scheduler", "--tld fr --local-scheduler", "should show its command"),
         ("`make luigid`", "`make scheduler`", "`make scheduler` is neither"),
         ("luigi 3.8,", "luigi 3.7,", "should say luigi"),
