@@ -162,7 +162,7 @@ def shared(nodeid):
     judged = re.search(r"\[(\w+)\.", nodeid) if module.endswith("/test_answers.py") else None
     if judged:  # one run of the judge per chapter
         return f"{module}::{judged.group(1)}"
-    if "/chapters/" in module or module.endswith(("/test_scale_out.py", "/test_slides.py")):
+    if "/chapters/" in module or module.endswith(("/test_scale_out.py", "/test_slides.py", "/test_new_chapter.py")):
         return module
     return nodeid
 

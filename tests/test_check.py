@@ -430,3 +430,24 @@ def test_failing_blanks_names_open_and_failing_blanks(tmp_path, monkeypatch):
     found = check.failing_blanks("Basics", tree)
     assert list(found) == [1, 2] and found[1].startswith("Hello.run() should print the line 'Hello World'")
     assert found[2].endswith(f"main.py:{todo.line}): {todo.text}")
+
+
+@pytest.mark.parametrize("name", ["--tree=/etc", "--help"])
+def test_a_chapter_value_with_a_dash_is_a_name_never_an_option(repo, sh, name):
+    """make hint, reset and run: in their own modules."""
+    result = sh(f"make check CHAPTER={name}", repo)
+    assert result.returncode != 0 and f"there is no chapter '{name}'. The chapters are: Basics" in result.stdout, (
+        result.stdout
+    )
+
+
+def test_a_terminal_that_cannot_show_an_arrow_gets_the_words_all_the_same(repo, sh):
+    """In a locale whose encoding lacks "→" or "…" (en_US.ISO-8859-1, say; here Latin-1 named outright,
+    as a C locale alone would make Python use UTF-8), the explanation shows "?" there, never a traceback."""
+    main = BASICS.folder(repo) / "main.py"
+    main.write_text(main.read_text().replace('        raise NotImplementedError("TODO 1")', '\tprint("Hello World")'))
+    latin = {"LC_ALL": "C", "LANG": None, "PYTHONIOENCODING": "latin-1", "PYTHONUTF8": None}
+    for command in ("make check CHAPTER=Basics", "make hint CHAPTER=Basics"):
+        result = sh(command, repo, **latin)
+        assert "indents with a tab (?) where the other uses spaces" in result.stdout, result.stdout
+        assert "Traceback" not in result.stdout and "UnicodeEncodeError" not in result.stdout, result.stdout

@@ -7,7 +7,10 @@ SIGKILL, which no cleaning up survives (kill -9, the OOM killer), and SIGQUIT
 the next start removes what was left, and says so. make luigid exists to
 leave luigid running: killed while it starts, that luigid is make luigid-stop's."""
 
+import os
 import signal
+import subprocess
+import sys
 import time
 
 import psutil
@@ -15,6 +18,7 @@ import pytest
 from running import Running
 
 from tools import luigid, processes
+from tools.demos import scale_out
 from tools.processes import command_env
 
 STOPS = [signal.SIGKILL, signal.SIGQUIT]
@@ -121,6 +125,41 @@ def test_make_luigid_while_it_starts(repo, sh, tmp_path, left_running, number):
     finally:
         running.stop()
         luigid.stop(repo / ".luigid")
+
+
+def namespaces(tag):
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    return {line.split()[0] for line in listed.splitlines() if line.startswith(tag)}
+
+
+@pytest.mark.parametrize("number", STOPS, ids=lambda n: n.name)
+def test_make_scale_out(repo, tmp_path, left_running, number):
+    """Stopped once its hosts exist and luigid and the workers run in them: nothing of it runs on. A SIGQUIT
+    tears the namespaces down on the way out; after a SIGKILL, the next start's sweep removes them, and says so."""
+    reason = scale_out.refusal()
+    if reason:
+        message = f"make scale-out cannot run here: {reason}"
+        pytest.fail(f"on CI, {message}") if os.environ.get("CI") else pytest.skip(message)
+    running = Running(["make", "scale-out"], repo, command_env(tmp_path / "tmp"))
+    try:
+        tool = tool_process(running, "tools.demos.scale_out")
+        logs = [repo / ".scale-out" / "round-1" / f"{host}.log" for host in scale_out.WORKER_HOSTS]
+        wait_until(lambda: all(log.exists() for log in logs) and any(") running " in log.read_text() for log in logs))
+        tag = f"{scale_out.TAG}{tool.pid}-"
+        assert len(namespaces(tag)) == 4, namespaces(tag)
+        tool.send_signal(number)
+        running.finish()
+        assert left_running(repo) == [], f"{number.name} left luigid or workers running"
+    finally:
+        running.stop()
+    if number == signal.SIGQUIT:
+        assert namespaces(tag) == set() and "Torn down: 4 namespaces" in "\n".join(running.seen), running.seen
+        return
+    assert len(namespaces(tag)) == 4, "killed outright, it cannot remove its namespaces itself"
+    sweep = "from tools.demos import scale_out; scale_out.sweep()"
+    swept = subprocess.run([sys.executable, "-c", sweep], cwd=repo, capture_output=True, text=True, timeout=60)
+    assert f"(Removed what a stopped make scale-out left behind: 4 namespaces, {tag}" in swept.stdout, swept
+    assert namespaces(tag) == set()
 
 
 def test_a_child_ends_when_its_parent_is_killed(tmp_path):

@@ -128,7 +128,7 @@ def main(argv):
     for chapter in CHAPTERS:
         exercise = chapter.folder(EXERCISES) / "main.py"
         made = exercise_from((chapter.folder(SOLUTIONS) / "main.py").read_text())
-        if exercise.read_text() != made:
+        if not exercise.exists() or exercise.read_text() != made:  # a new chapter's: written the first time
             exercise.write_text(made)
             print(f"rewrote {exercise.relative_to(EXERCISES)}")
     return 0
