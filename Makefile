@@ -32,6 +32,10 @@ quick = $(if $(filter 1 yes true,$(QUICK)),--quick,$(if $(filter-out 0 no false,
 	$(error QUICK=$(QUICK) means nothing here: QUICK=1 is a quick rehearsal, QUICK=0 the real pace)))
 chapter = $(if $(CHAPTER),-- "$$CHAPTER")
 
+# A tool runs as `exec $(BIN)/python -m tools...`: it replaces the shell that make starts,
+# so it is make's own child, and when make is killed (kill -9, a closed IDE) it sees its
+# parent go, and stops what it started (tools/processes.py).
+
 .PHONY: FORCE help setup doctor run check hint watch reset clean console luigid luigid-stop \
 	test lint test-all bench images scale-out history mail slides
 
@@ -73,19 +77,19 @@ setup: ## create .venv with what the workshop needs, or repair it
 	@echo "Ready. Activate it in each terminal you use: source $(VENV)/bin/activate"
 
 doctor: $(BIN)/.installed ## check that this laptop is ready for the workshop (PORT=8082)
-	@$(BIN)/python -m tools.instructor.doctor --venv "$(VENV)" --python "$(PYTHON)" $(if $(PORT),--port "$$PORT")
+	@exec $(BIN)/python -m tools.instructor.doctor --venv "$(VENV)" --python "$(PYTHON)" $(if $(PORT),--port "$$PORT")
 
 check: $(BIN)/.installed ## check your exercises (all, or CHAPTER=Name)
-	@$(BIN)/python -m tools.attendee.check $(chapter)
+	@exec $(BIN)/python -m tools.attendee.check $(chapter)
 
 hint: $(BIN)/.installed ## a hint for your next blank; again for more (CHAPTER=Name, LEVEL=1-3)
-	@$(BIN)/python -m tools.attendee.hint $(if $(LEVEL),--level="$$LEVEL") $(chapter)
+	@exec $(BIN)/python -m tools.attendee.hint $(if $(LEVEL),--level="$$LEVEL") $(chapter)
 
 watch: $(BIN)/.installed ## check again each time you save a chapter's main.py (Ctrl-C stops)
-	@$(BIN)/python -m tools.attendee.watch
+	@exec $(BIN)/python -m tools.attendee.watch
 
 reset: $(BIN)/.installed ## put CHAPTER=Name (or all) back to its blanks, saving your version
-	@$(BIN)/python -m tools.attendee.reset $(chapter)
+	@exec $(BIN)/python -m tools.attendee.reset $(chapter)
 
 clean: ## remove what the chapters and the commands wrote (never your edits)
 	@# Plain Python, no venv needed; -B: no bytecode left behind by clean itself.
@@ -96,19 +100,19 @@ console: $(BIN)/.installed ## IPython with luigi imported, in the scratch folder
 	@bin="$$(cd $(BIN) && pwd)" && cd .console && "$$bin/ipython" -i -c 'import luigi; print(f"luigi {luigi.__version__} is imported. This is the scratch folder .console/ (make clean in the repo root empties it).")'
 
 luigid: $(BIN)/.installed ## start luigi's central scheduler in the background (PORT=8082)
-	@$(BIN)/python -m tools.luigid start $(if $(PORT),--port "$$PORT")
+	@exec $(BIN)/python -m tools.luigid start $(if $(PORT),--port "$$PORT")
 
 luigid-stop: $(BIN)/.installed ## stop the scheduler that `make luigid` started
-	@$(BIN)/python -m tools.luigid stop
+	@exec $(BIN)/python -m tools.luigid stop
 
 history: $(BIN)/.installed ## chapter 8: a luigid that records task history, until Ctrl-C (PORT=8083)
-	@$(BIN)/python -m tools.luigid history $(if $(PORT),--port "$$PORT")
+	@exec $(BIN)/python -m tools.attendee.history $(if $(PORT),--port "$$PORT")
 
 mail: $(BIN)/.installed ## chapter 8: a mail server that prints luigi's alerts, until Ctrl-C (PORT=8025)
-	@$(BIN)/python -m tools.attendee.mail $(if $(PORT),--port "$$PORT")
+	@exec $(BIN)/python -m tools.attendee.mail $(if $(PORT),--port "$$PORT")
 
 run: $(BIN)/.installed ## run every chapter's solution (or CHAPTER's), live, as on stage (QUICK=1: quickly)
-	@$(BIN)/python -m tools.instructor.run $(quick) $(chapter)
+	@exec $(BIN)/python -m tools.instructor.run $(quick) $(chapter)
 
 # In parallel (pytest-xdist), as many processes as cores and one more: many tests wait on commands.
 test: lint ## the maintainers' and CI's test suite
@@ -130,7 +134,7 @@ test-all: ## run `make test` on every supported Python that pyenv has
 	done; [ $$found -gt 0 ] || { echo "error: pyenv has none of the supported Pythons" >&2; exit 1; }
 
 scale-out: $(BIN)/.installed ## one luigid, 3 worker hosts, one killed mid-run (Linux, as root; ~30 s)
-	@$(BIN)/python -m tools.demos.scale_out
+	@exec $(BIN)/python -m tools.demos.scale_out
 
 images: $(BIN)/.installed-dev ## redraw the pictures in images/ (the screenshot needs Chromium)
 	@$(BIN)/python -m tools.demos.images

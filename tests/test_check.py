@@ -53,10 +53,11 @@ def test_a_main_py_that_cannot_be_read_is_said_in_words(tmp_path):
         "missing": (main.unlink, "is missing. `make reset CHAPTER=Basics` brings back the exercise."),
         "a folder": (main.mkdir, "is a folder: rename it, then run make reset CHAPTER=Basics."),
         "a named pipe": (lambda: os.mkfifo(main), "is not a plain file: rename it"),  # opening it would block
+        "a link to itself": (lambda: main.symlink_to(main), "main.py: Too many levels of symbolic links"),
         "not UTF-8": (lambda: main.write_bytes(b"print('caf\xe9')\n"), "is not UTF-8 text (byte 10)"),
     }
     for name, (make, said) in cases.items():
-        if main.is_dir():
+        if main.is_dir() and not main.is_symlink():
             main.rmdir()
         main.unlink(missing_ok=True)
         if name in ("empty", "missing", "not UTF-8"):

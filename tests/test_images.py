@@ -132,3 +132,21 @@ def test_the_committed_pictures_are_pngs_that_the_readme_shows():
     assert all(kind.lower() in alt.lower() for kind in kinds), (
         f"the README's timeline: say what its colours mean: {alt}"
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"", "holds no tools"),
+        (b"name,year,kind,note\nMake,soon,build tool,x\n", 'line 2: ValueError("invalid literal for int()'),
+        (b"name,year\nMake,1976\n", "one without a name or kind"),
+        (b"name,year,kind,note\nM\xfcnchen,1976,build tool,x\n", "cannot read"),
+    ],
+    ids=["empty", "a year that is no number", "a missing column", "not UTF-8"],
+)
+def test_a_timeline_csv_that_makes_no_sense_is_refused_in_a_sentence(tmp_path, content, said):
+    data = tmp_path / "tools.csv"
+    data.write_bytes(content)
+    with pytest.raises(SystemExit) as refused:
+        images.read_tools(data)
+    assert str(refused.value).startswith("error: ") and said in str(refused.value), refused.value

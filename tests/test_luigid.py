@@ -253,3 +253,16 @@ def test_a_plain_luigid_listens_on_every_interface(tmp_path):
     finally:
         plain.terminate()
         plain.wait(timeout=15)
+
+
+def test_a_port_held_by_a_server_that_speaks_no_http_is_explained():
+    """An SMTP server (make mail) answers luigid's probe with a line that is no HTTP."""
+    from tools.attendee import mail
+
+    port = processes.free_port()
+    server = mail.serving(mail.Mailbox(), port)
+    try:
+        assert not luigid.is_luigid(f"http://127.0.0.1:{port}/")
+        assert luigid.taken(port).startswith(f"port {port} is taken by "), luigid.taken(port)
+    finally:
+        server.stop()

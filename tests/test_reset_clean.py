@@ -37,10 +37,16 @@ OUTPUTS = [
     "Extensions/output/Plays/country=rs,week=2026-W48.tsv",
     "Extensions/output/Chart/week=2026-W48.tsv",
     "Extensions/output/plays.db",
+    "Production/nights/2026-11-02.tsv",
+    "Production/archive/2026-11-02.txt",
+    "Production/history.db",
+    "Production/nightly.log",
+    "solutions/Production/history.db",
     "solutions/Dependencies/top-hr.file",
     "solutions/Extensions/output/plays.db",
     "top-rs.file",  # python Dependencies/main.py ..., run from the repo root
     "solutions/hello_world.txt",
+    "nights/2026-11-03.tsv",  # python Production/main.py ..., run from the repo root
     "Basics/__pycache__/main.cpython-311.pyc",
 ]
 # Files of the attendee's own, named like outputs, or where ignore rules commonly match.
@@ -60,6 +66,12 @@ OWN = [
     "solutions/Extensions/output/Chart/mine.tsv",
     ".vscode/settings.json",
     "Basics/main.py.saved-2026-11-27-101500",
+    "Production/nights/notes.md",
+    "Production/history.db.bak",
+    "Production/data/nightly.log",
+    "history.db",  # at the top of the repo: luigid and cron write these in Production/ only
+    "nightly.log",
+    "solutions/nightly.log",
 ]
 KEPT = [".venv-keep/lib/output/x", ".luigid/luigid.log", ".workshop/hints.json"]  # the repo's own, left alone
 SCRATCH = [".console/history", ".pytest_cache/README.md", ".ruff_cache/CACHEDIR.TAG", "tools/__pycache__/x.pyc"]
@@ -106,6 +118,7 @@ def test_every_output_name_and_no_other_is_a_chapters():
         "Dependencies": ["top-10.file", "plays.tsv.bak", "data/plays.tsv"],
         "WordCount": ["wordcount-notes.tsv", "daycount-monday.tsv", "data/2026-11-02.txt"],
         "Visualization": ["dummy-outputs/notes.md", "report.txt", "dummy-outputs/work-a-b.txt"],
+        "Production": ["nights/notes.md", "history.db.bak", "archive/mine.txt", "data/nightly.log"],
         "Extensions": [
             "output/mine.tsv",
             "output/Chart/notes.tsv",

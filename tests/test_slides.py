@@ -270,3 +270,14 @@ def test_make_slides_without_node_says_what_to_install(tmp_path):
     )
     assert done.returncode != 0, done.stdout
     assert "make slides needs node and npm" in done.stdout and "apt-get install nodejs npm" in done.stdout, done.stdout
+
+
+def test_make_slides_without_its_source_says_how_to_get_it_back(tmp_path):
+    repo = copy_of_the_repo(tmp_path / "repo", solved=False)
+    (repo / "docs" / "slides.md").unlink()
+    done = subprocess.run(
+        "make slides", shell=True, cwd=repo, env=command_env(repo / ".tmp"),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0 and "docs/slides.md is missing: `git checkout -- docs/slides.md`" in done.stdout
+    assert not (repo / ".slides").exists(), done.stdout

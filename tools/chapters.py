@@ -65,6 +65,7 @@ class Chapter:
     command: str  # as its page documents it, run in the chapter folder
     then: str = ""  # what `make run` shows afterwards, e.g. the file it wrote
     writes: tuple = ()  # every file its tasks write: regular expressions, relative to the folder
+    writes_here: tuple = ()  # the same, for files written in the chapter folder only, never at a tree's top
     needs: tuple = ()  # what the command needs running: "luigid"
     quick: str = ""  # luigi settings that make the command quick, for tests and rehearsals
     after_workshop: bool = False  # outside the 90 minutes: the next step after "7 of 7 done"
@@ -90,12 +91,14 @@ class Chapter:
             f"The folder {self.name}/ is missing: `git checkout -- {self.name}` (or a fresh download) brings it back."
         )
 
-    def generated(self, relative):
+    def generated(self, relative, here=True):
         """Whether a path relative to the chapter folder is a file that the
-        chapter's tasks write, or luigi's temporary file of one."""
+        chapter's tasks write, or luigi's temporary file of one. here=False:
+        relative to the top of a tree, where the chapter, run from there by
+        mistake, writes only its tasks' outputs (writes)."""
         path = PurePosixPath(relative)
         name = path.name.split("-luigi-tmp-")[0] if LUIGI_TMP.fullmatch(path.name) else path.name
-        for pattern in self.writes:
+        for pattern in self.writes + (self.writes_here if here else ()):
             folder, _, regex = pattern.rpartition("/")
             if str(path.parent) == (folder or ".") and re.fullmatch(regex, name):
                 return True
@@ -152,7 +155,7 @@ def record_of(folder):
         )
         for answer in data.pop("answers", ())
     )
-    for key in ("writes", "needs"):
+    for key in ("writes", "writes_here", "needs"):
         data[key] = tuple(data.get(key, ()))
     return Chapter(name=Path(folder).name, hints=hints, answers=answers, **data)
 

@@ -16,11 +16,11 @@ that started it: it ends with that command, whatever ends it.
 
     python -m tools.luigid start [--port N] [--folder DIR]
     python -m tools.luigid stop [--folder DIR]
-    python -m tools.luigid history [--port N]   # in the foreground, with task history (chapter 8)
 """
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -38,8 +38,6 @@ from tools import processes
 from tools.paths import ROOT, shown
 
 FOLDER = ROOT / ".luigid"
-# Chapter 8's luigid, which records every task's history into an SQLite database.
-HISTORY_FOLDER, HISTORY_DB, HISTORY_PORT = ROOT / ".luigid-history", ROOT / "Production" / "history.db", 8083
 CONFIG = ROOT / "luigi.cfg"  # the configuration every luigid started here reads
 DEFAULT_PORT = 8082  # where luigi's workers look for luigid, unless told otherwise
 LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an http_proxy
@@ -153,7 +151,7 @@ def is_luigid(url, timeout=2):
     try:
         with LOCAL.open(url.rstrip("/") + "/api/task_list?data={}", timeout=timeout) as answer:
             return "response" in json.load(answer)
-    except (OSError, ValueError):
+    except (OSError, ValueError, http.client.HTTPException):  # no web server there, or not luigid
         return False
 
 
@@ -180,6 +178,8 @@ def taken(port):
     other = processes.next_free_port(port)
     if is_luigid(f"http://127.0.0.1:{port}/") or is_luigid(f"http://[::1]:{port}/"):
         pid = program.rsplit("pid ", 1)[1].rstrip(")") if program else None
+        if ours := started_here(pid):
+            return f"port {port} is taken by this repo's {ours} (pid {pid}). Pick another port, e.g. PORT={other}."
         stop = f"Stop it with `kill {pid}`, or pick" if pid else "Pick"
         return (
             f"port {port} is taken by a luigid{f' ({program})' if program else ''} that this repo's `make luigid`"
@@ -190,6 +190,18 @@ def taken(port):
         f"Pick another port, e.g. `make luigid PORT={other}`, and give the workers the same one:\n"
         f"    python main.py --workers 4 --scheduler-port {other}"
     )
+
+
+def started_here(pid):
+    """Which command of this repo started the luigid of pid ('`make luigid`', '`make history`'), or None."""
+    import psutil
+
+    with contextlib.suppress(psutil.Error, TypeError, ValueError, IndexError):
+        command = psutil.Process(int(pid)).cmdline()
+        folder = Path(command[command.index("--folder") + 1])
+        if "tools.luigid" in command and folder.parent == ROOT:
+            return "`make history`" if "--history" in command else "`make luigid`"
+    return None
 
 
 def start(folder=FOLDER, port=None, timeout=30, config=CONFIG, keep=False):
@@ -325,8 +337,6 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["serve"]:
         return serve(argv[1:])
-    if argv[:1] == ["history"]:
-        return history(argv[1:])
     parser = argparse.ArgumentParser(description="Start or stop luigi's central scheduler, luigid, in the background.")
     parser.add_argument("action", choices=["start", "stop"])
     parser.add_argument("--port", help="port to listen on, 1 to 65535 (default: luigi's scheduler_port, 8082)")
@@ -386,39 +396,6 @@ def stop_or_start(args, folder):
             f"{luigid.port}"
         )
     print(f"Its log, state and pid file are in {shown(folder)}/. Stop it with `make luigid-stop`.")
-    return 0
-
-
-def history(argv):
-    """make history: a luigid that records the history of every task, in the
-    foreground until Ctrl-C. Beside `make luigid`, on a port of its own."""
-    parser = argparse.ArgumentParser(prog="make history")
-    parser.add_argument("--port", help=f"port to listen on (default: {HISTORY_PORT})")
-    args = parser.parse_args(argv)
-    try:
-        port = HISTORY_PORT if args.port is None else check_port(args.port)
-        if reason := taken(port):
-            raise LuigidError(reason.replace("make luigid PORT", "make history PORT"))
-        import sqlalchemy.exc  # luigid's history needs it: say so now, not in its log
-    except LuigidError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except ImportError:
-        print("error: this venv lacks SQLAlchemy, which luigid's history needs. Run: make setup", file=sys.stderr)
-        return 1
-    HISTORY_FOLDER.mkdir(exist_ok=True)
-    print(f"luigid records the tasks' history into {shown(HISTORY_DB)}. Ctrl-C stops it.")
-    print(f"Send the workers here with --scheduler-port {port}, then open http://localhost:{port}/history")
-    print(f"Its log: {shown(HISTORY_FOLDER / 'luigi-server.log')}", flush=True)
-    command = ["--port", str(port), "--folder", str(HISTORY_FOLDER), "--history", str(HISTORY_DB)]
-    try:
-        serve([*command, "--logdir", str(HISTORY_FOLDER)])
-    except (KeyboardInterrupt, SystemExit):  # luigid saved its state and ends with sys.exit on Ctrl-C
-        pass
-    except sqlalchemy.exc.SQLAlchemyError as error:  # a folder gone or read-only, a file that is no database
-        print(f"error: luigid cannot keep its history in {shown(HISTORY_DB)}: {error.orig or error}", file=sys.stderr)
-        return 1
-    print("\nStopped luigid.")
     return 0
 
 

@@ -17,7 +17,10 @@ def shown(path):
     repo's make in the repo's folder; else the current folder) when the path
     is inside that folder or the repo, else as it is."""
     here = Path(os.environ.get("WORKSHOP_HERE") or os.getcwd())
-    for absolute in (Path(os.path.abspath(path)), Path(path).resolve()):  # a link as it is, if possible
+    candidates = [Path(os.path.abspath(path))]  # a link as it is, if possible; else where it leads
+    with contextlib.suppress(OSError, RuntimeError):  # a link to itself (RuntimeError before Python 3.13)
+        candidates.append(Path(path).resolve())
+    for absolute in candidates:
         with contextlib.suppress(ValueError):
             return absolute.relative_to(here)
         with contextlib.suppress(ValueError):

@@ -254,6 +254,10 @@ def test_make_history_records_the_nights_and_shows_them(solved, sh, tmp_path, le
         failed = r">CountWords</a></td>\s*<td>[^<]*</td>\s*<td>[^<]*</td>\s*<td>FAILED</td>"
         assert re.search(failed, page), page[-3000:]
         assert (solved / "Production" / "history.db").stat().st_size > 0
+        cleaned = sh("make clean", solved)  # while luigid writes to it: the database stays
+        assert "kept Production/history.db: make history uses it (pid " in cleaned.stdout, cleaned.stdout
+        again = sh(f"make history PORT={processes.free_port()}", solved)
+        assert again.returncode != 0 and "make history already runs (pid " in again.stdout, again.stdout
     finally:
         history.signal_group(signal.SIGINT)
         history.finish()
@@ -294,3 +298,44 @@ def test_a_taken_port_is_refused_in_a_sentence(repo, sh):
             done = sh(command, repo)
             assert done.returncode != 0 and f"port {port} is taken" in done.stdout, done.stdout
             assert "Traceback" not in done.stdout, done.stdout
+
+
+@pytest.mark.thorough
+def test_make_history_ends_when_make_is_killed(repo, tmp_path, left_running):
+    from running import Running
+
+    history = Running(["make", "history", f"PORT={processes.free_port()}"], repo, processes.command_env(tmp_path))
+    try:
+        assert history.wait_for("Ctrl-C stops it", 60), history.seen
+        history.process.kill()  # make itself, as kill -9 does: luigid watches its parent
+        history.process.wait()
+        assert left_running(repo) == []
+    finally:
+        history.stop()
+
+
+@pytest.mark.thorough
+@pytest.mark.parametrize(
+    ("spoil", "said"),
+    [
+        (lambda repo: (repo / "Production" / "history.db").write_text("notes"), "history.db: file is not a database"),
+        (lambda repo: shutil.rmtree(repo / "Production"), "the folder Production/ is missing: `git checkout"),
+        (lambda repo: (repo / ".luigid-history").write_text(""), "cannot write luigid's files in .luigid-history/"),
+    ],
+    ids=["not a database", "no chapter folder", "a file where its folder goes"],
+)
+def test_make_history_that_cannot_keep_its_history_says_why(repo, sh, spoil, said):
+    spoil(repo)
+    done = sh(f"make history PORT={processes.free_port()}", repo, timeout=60)
+    assert done.returncode != 0 and said in done.stdout and "Traceback" not in done.stdout, done.stdout
+
+
+@pytest.mark.thorough
+def test_a_port_held_by_this_repos_luigid_is_named_so(repo, sh):
+    port = processes.free_port()
+    assert sh(f"make luigid PORT={port}", repo).returncode == 0
+    try:
+        done = sh(f"make history PORT={port}", repo)
+        assert f"port {port} is taken by this repo's `make luigid` (pid " in done.stdout, done.stdout
+    finally:
+        sh("make luigid-stop", repo)

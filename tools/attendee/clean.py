@@ -24,6 +24,7 @@ import sys
 from pathlib import Path, PurePosixPath
 
 from tools import processes
+from tools.attendee.history import HISTORY_DB, HISTORY_FOLDER
 from tools.chapters import CHAPTERS, EXERCISES, LUIGI_TMP
 from tools.paths import ROOT, SOLUTIONS
 
@@ -75,8 +76,14 @@ def remove(path):
 
 
 def clean_chapter(chapter, folder):
-    """Remove the chapter's leftovers from folder; returns what went."""
-    removed = [remove(path) for path in chapter_leftovers(chapter, folder)]
+    """Remove the chapter's leftovers from folder; returns what went. The
+    database of a running `make history` stays: luigid writes to it."""
+    removed = []
+    for path in chapter_leftovers(chapter, folder):
+        if path == HISTORY_DB and (owner := processes.claimed(HISTORY_FOLDER)):
+            print(f"kept {shown(path)}: make history uses it (pid {owner})")
+        else:
+            removed.append(remove(path))
     for relative in chapter.output_folders():  # deepest first, so output/ goes after output/Chart/
         path = folder / relative
         if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
@@ -95,7 +102,7 @@ def clean_top(chapter, top):
         if not folder.is_dir() or folder.is_symlink():
             continue
         for path in sorted(folder.iterdir()):
-            if not path.is_dir() and chapter.generated(relative / path.name) and (gone := remove(path)):
+            if not path.is_dir() and chapter.generated(relative / path.name, here=False) and (gone := remove(path)):
                 removed.append(gone)
                 emptied.update(PurePosixPath(path.relative_to(top).as_posix()).parents)
     for relative in chapter.output_folders():  # deepest first

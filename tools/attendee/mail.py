@@ -73,7 +73,11 @@ def main(argv=None):
         print(f"error: port {args.port} is taken by {program}. Pick another: make mail PORT={other}", file=sys.stderr)
         return 1
     processes.on_stop()
-    server = serving(Mailbox(on_mail=show), args.port)
+    try:
+        server = serving(Mailbox(on_mail=show), args.port)
+    except OSError as error:  # another program took the port since the check
+        print(f"error: cannot listen on port {args.port}: {error.strerror or error}. Pick another.", file=sys.stderr)
+        return 1
     print(f"A mail server listens on localhost:{args.port}; it prints each e-mail it gets. Ctrl-C stops it.")
     print(f"Send luigi's alerts here: --email-receiver you@example.com --smtp-port {args.port}", flush=True)
     try:

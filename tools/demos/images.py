@@ -136,10 +136,20 @@ KIND_COLORS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#CC79A7", "#D55E00",
 
 
 def read_tools(data=TOOLS):
-    """The tools of the CSV file: [{name, year (an int), kind, note}], in its order."""
-    with open(data, encoding="utf-8") as lines:
-        tools = list(csv.DictReader(line for line in lines if not line.startswith("#")))
-    return [tool | {"year": int(tool["year"])} for tool in tools]
+    """The tools of the CSV file: [{name, year (an int), kind, note}], in its order; SystemExit
+    with the line at fault if the file does not hold them."""
+    where = Path(data).relative_to(ROOT) if Path(data).is_relative_to(ROOT) else data
+    try:
+        with open(data, encoding="utf-8") as lines:
+            rows = csv.DictReader(line for line in lines if not line.startswith("#"))
+            tools = [(rows.line_num, row | {"year": int(row["year"] or "")}) for row in rows]
+    except (OSError, UnicodeDecodeError) as error:
+        raise SystemExit(f"error: cannot read {where}: {error}") from None
+    except (ValueError, TypeError, KeyError) as error:  # a year that is no number, a missing column
+        raise SystemExit(f"error: {where}, line {rows.line_num}: {error!r}; each line is name,year,kind,note") from None
+    if not tools or any(not tool.get("kind") or not tool.get("name") for _, tool in tools):
+        raise SystemExit(f"error: {where} holds no tools, or one without a name or kind")
+    return [tool for _, tool in tools]
 
 
 def spans(years, gap=5):
