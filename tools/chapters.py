@@ -69,6 +69,7 @@ class Chapter:
     needs: tuple = ()  # what the command needs running: "luigid"
     quick: str = ""  # luigi settings that make the command quick, for tests and rehearsals
     after_workshop: bool = False  # outside the 90 minutes: the next step after "7 of 7 done"
+    history: str = ""  # the SQLite file, in its folder, where `make history` records the tasks' history
     hints: dict = None  # {blank number: Hint}
     answers: tuple = ()
 

@@ -1,7 +1,7 @@
-"""`make history` (chapter 8): a luigid that records every task it schedules
-into Production/history.db, in the foreground until Ctrl-C. Beside `make
-luigid`, on a port of its own; one at a time, and make clean leaves its
-database alone while it runs.
+"""`make history`: a luigid that records every task it schedules into the
+database that a chapter's record names (`history`, chapter 8's history.db),
+in the foreground until Ctrl-C. Beside `make luigid`, on a port of its own;
+one at a time, and make clean leaves its database alone while it runs.
 
     python -m tools.attendee.history [--port 8083]
 """
@@ -13,11 +13,12 @@ import sqlite3
 import sys
 
 from tools import luigid, processes
+from tools.chapters import CHAPTERS
 from tools.luigid import LuigidError
 from tools.paths import ROOT, shown
 
 HISTORY_FOLDER = ROOT / ".luigid-history"  # its log and state (the history itself is in the database)
-HISTORY_DB = ROOT / "Production" / "history.db"
+HISTORY_DB = next((c.folder() / c.history for c in CHAPTERS if c.history), None)
 HISTORY_PORT = 8083
 
 
@@ -38,6 +39,8 @@ def writable(db):
 def checked(args):
     """The port to listen on, once everything it needs is there; or LuigidError."""
     port = HISTORY_PORT if args.port is None else luigid.check_port(args.port)
+    if HISTORY_DB is None:
+        raise LuigidError("no chapter's record names a history database (`history` in its chapter.toml)")
     if owner := processes.claimed(HISTORY_FOLDER):
         raise LuigidError(f"make history already runs (pid {owner}): one at a time. Ctrl-C in its terminal stops it.")
     if reason := luigid.taken(port):
