@@ -9,7 +9,6 @@ of the repo (the files a clone has) with every solution filled in.
 """
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
@@ -18,25 +17,15 @@ import time
 from pathlib import Path
 
 from tools.chapters import CHAPTERS
-from tools.paths import ROOT, SOLUTIONS
+from tools.clone import copy_of_the_repo
 
 PER_CHAPTER, ALL = 1.0, 4.0  # seconds
 
 
 def solved_copy(destination):
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    for name in filter(None, listed.split("\0")):
-        source, target = ROOT / name, destination / name
-        if source.is_symlink() or source.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target, follow_symlinks=False)
-    for chapter in CHAPTERS:
-        shutil.copy2(chapter.folder(SOLUTIONS) / "main.py", chapter.folder(destination) / "main.py")
-    (destination / ".venv").symlink_to(Path(sys.prefix))  # the venv this runs in
-    return destination
+    repo = copy_of_the_repo(destination, solved=True)
+    (repo / ".venv").symlink_to(Path(sys.prefix))  # the venv this runs in
+    return repo
 
 
 def seconds(command, repo):

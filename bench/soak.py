@@ -48,8 +48,7 @@ from pathlib import Path
 
 import psutil
 
-from tools import processes
-from tools.paths import ROOT
+from tools import clone, processes
 
 SIGNALS = [signal.SIGKILL, signal.SIGQUIT]
 SETTLE = 10  # seconds a command's processes get to end after it
@@ -85,17 +84,9 @@ class Counts:
     swept: int = 0
 
 
-def copy_of_the_repo(destination):
+def endless_copy(destination):
     """The files a fresh clone has (tracked, or new and not ignored), with Basics' run() an endless loop."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    for name in filter(None, listed.split("\0")):
-        source, target = ROOT / name, destination / name
-        if not name.startswith(".venv") and (source.is_symlink() or source.exists()):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target, follow_symlinks=False)
+    clone.copy_of_the_repo(destination)
     main = destination / "Basics" / "main.py"
     main.write_text(main.read_text().replace('raise NotImplementedError("TODO 1")', ENDLESS, 1))
     return destination
@@ -214,7 +205,7 @@ def main(argv=None):
     rng = random.Random(seed)
     table = {}
     with tempfile.TemporaryDirectory(prefix="soak-") as scratch:
-        repo = copy_of_the_repo(Path(scratch) / "repo")
+        repo = endless_copy(Path(scratch) / "repo")
         env = processes.command_env(Path(scratch) / "tmp") | {"WATCHFILES_FORCE_POLLING": "true"}
         print(f"Soak: {args.rounds} rounds per command and signal, seed {seed}, in {repo}", flush=True)
         with open(Path(scratch) / "soak.log", "ab") as log:

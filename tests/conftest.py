@@ -16,9 +16,9 @@ import time
 
 import psutil
 import pytest
-from copies import copy_of_the_repo
 
 from tools.chapters import CHAPTERS
+from tools.clone import copy_of_the_repo
 from tools.paths import ROOT, SOLUTIONS
 from tools.processes import command_env
 

@@ -9,10 +9,10 @@ import subprocess
 import sys
 
 import pytest
-from copies import copy_of_the_repo
 
 from tools.blanks import exercise_from
 from tools.chapters import load
+from tools.clone import copy_of_the_repo
 from tools.processes import command_env
 
 NAME = "Greetings"

@@ -43,12 +43,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from copies import copy_of_the_repo
 from sybil import Document
 from sybil.parsers.markdown import CodeBlockParser, PythonCodeBlockParser
 
 from tools import blanks, luigid, processes
 from tools.chapters import CHAPTERS, WORKSHOP
+from tools.clone import copy_of_the_repo
 from tools.demos import scale_out
 from tools.paths import ROOT, SOLUTIONS
 

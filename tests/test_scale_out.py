@@ -14,8 +14,8 @@ import sys
 from collections import Counter
 
 import pytest
-from copies import copy_of_the_repo
 
+from tools.clone import copy_of_the_repo
 from tools.demos import scale_out
 from tools.paths import ROOT
 from tools.processes import command_env

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import luigi
 import pytest
-from copies import copy_of_the_repo
 
 from tools import luigid, processes
 from tools.chapters import find
+from tools.clone import copy_of_the_repo
 from tools.paths import ROOT, SOLUTIONS
 from tools.processes import command_env
 

@@ -28,9 +28,9 @@ import zlib
 from pathlib import Path
 
 import pytest
-from copies import copy_of_the_repo
 
 from tools.chapters import CHAPTERS, WORKSHOP
+from tools.clone import copy_of_the_repo
 from tools.demos import browser
 from tools.paths import ROOT
 from tools.processes import command_env

@@ -1,4 +1,4 @@
-"""Copies of the repo for the tests: as a fresh clone has it."""
+"""A copy of the repo as a fresh clone has it, for the tests and the benchmarks."""
 
 import shutil
 import subprocess
@@ -8,7 +8,7 @@ from tools.chapters import CHAPTERS
 from tools.paths import ROOT, SOLUTIONS
 
 
-def copy_of_the_repo(destination, solved):
+def copy_of_the_repo(destination, solved=False):
     """The files a fresh clone has (tracked, or new and not ignored: no venv, no
     outputs), solved or not."""
     listed = subprocess.run(
