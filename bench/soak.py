@@ -21,7 +21,8 @@ until its luigid answers), measured once beforehand. Then:
 
 The commands: make check on an exercise that never ends (Basics' run() is an
 endless loop), make watch on the same, make run CHAPTER=Visualization
-QUICK=1 (on a luigid of its own), and make luigid while it starts. make
+QUICK=1 (on a luigid of its own), make luigid while it starts, and, with
+--scale-out, make scale-out (its namespaces count as left behind too). make
 luigid exists to leave its luigid running: a kill after it has started that
 luigid leaves it to make luigid-stop, so its "running after 10 s" counts
 that luigid, and "running after next" is the one that matters.
@@ -29,13 +30,14 @@ that luigid, and "running after next" is the one that matters.
 Whatever is left is ended (by pid) before the next round. Not part of make
 test; make bench runs it with the default, two rounds (about a minute).
 
-    python -m bench.soak [--rounds N] [--seed S]
+    python -m bench.soak [--rounds N] [--seed S] [--scale-out]
 """
 
 import argparse
 import contextlib
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -71,6 +73,21 @@ COMMANDS = [
     Command("make run Visualization QUICK=1", ["make", "run", "CHAPTER=6", "QUICK=1"], "tools.instructor.run", None),
     Command("make luigid (starting)", ["make", "luigid"], "tools.luigid", None, ["make", "luigid-stop"]),
 ]
+# With --scale-out (Linux, as root: about 20 s a round): the next command is the sweep that the next
+# make scale-out starts with, and what counts as left is also a namespace of a demo that is gone.
+SCALE_OUT = Command(
+    "make scale-out", ["make", "scale-out"], "tools.demos.scale_out", None,
+    [sys.executable, "-c", "from tools.demos import scale_out; scale_out.sweep()"],
+)  # fmt: skip
+
+
+def namespaces_left():
+    """The network namespaces of make scale-out runs whose owner is gone."""
+    from tools.demos import scale_out
+
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
+    owners = [re.fullmatch(rf"{scale_out.TAG}(\d+)-(\d+)-\w+", name) for name in listed]
+    return [m[0] for m in owners if m and not processes.alive(int(m[1]), float(m[2]))]
 
 
 @dataclass
@@ -184,7 +201,7 @@ def one_round(command, number, repo, env, rng, log):
     log.write(f"$ {' '.join(command.next)}\n{following.stdout}".encode())
     left["swept"] = "(Removed what a stopped" in following.stdout
     still = running_in(repo, 2)
-    left["running_after_next"] = bool(still)
+    left["running_after_next"] = bool(still) or (command is SCALE_OUT and bool(namespaces_left()))
     scratch = repo / ".workshop" / "scratch"
     folders = list(scratch.iterdir()) if scratch.is_dir() else []
     left["scratch_left"] = bool(folders)
@@ -200,7 +217,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2, help="kills per command and signal (default 2)")
     parser.add_argument("--seed", type=int, default=None, help="for the random moments (default: a fresh one)")
+    parser.add_argument("--scale-out", action="store_true", help="make scale-out too (Linux, as root)")
     args = parser.parse_args(argv)
+    commands = COMMANDS + ([SCALE_OUT] if args.scale_out else [])
     seed = args.seed if args.seed is not None else random.randrange(10**6)
     rng = random.Random(seed)
     table = {}
@@ -209,7 +228,7 @@ def main(argv=None):
         env = processes.command_env(Path(scratch) / "tmp") | {"WATCHFILES_FORCE_POLLING": "true"}
         print(f"Soak: {args.rounds} rounds per command and signal, seed {seed}, in {repo}", flush=True)
         with open(Path(scratch) / "soak.log", "ab") as log:
-            for command in COMMANDS:
+            for command in commands:
                 if command.window is None:
                     taken = lifetime(command, repo, env, log)
                     command.window = 0.9 * taken

@@ -162,6 +162,8 @@ def shared(nodeid):
     judged = re.search(r"\[(\w+)\.", nodeid) if module.endswith("/test_answers.py") else None
     if judged:  # one run of the judge per chapter
         return f"{module}::{judged.group(1)}"
+    if module.endswith("/test_stops.py") and "::test_make_scale_out[" in nodeid:  # one demo at a time here
+        return module.replace("test_stops.py", "test_scale_out.py")
     if "/chapters/" in module or module.endswith(("/test_scale_out.py", "/test_slides.py", "/test_new_chapter.py")):
         return module
     return nodeid
