@@ -175,14 +175,14 @@ def test_the_crontab_line_runs_under_crons_bare_environment(solved, tmp_path):
     mail server ([smtp] in luigi.cfg, here on a free port). Then, with last night's run still
     going, tonight's exits at once: luigi's lock."""
     line = re.search(r"```text\n(30 2 \* \* \* .*)\n```", PAGE)[1]
-    command = line.split(maxsplit=5)[5].replace("\\%", "%")
+    command = line.split(maxsplit=5)[5].replace("\\%", "%")  # cron's rule for %, should the line hold one
     home = tmp_path / "home"
     home.mkdir()
     (home / "luigi-workshop").symlink_to(solved)
     (solved / ".venv").symlink_to(sys.prefix)  # the venv that runs these tests, where the clone would have its own
     folder = solved / "Production"
-    today = datetime.date.today()
-    days = [today - datetime.timedelta(days_ago) for days_ago in range(1, 8)]
+    today = datetime.datetime.now(datetime.timezone.utc).date()  # luigi's ranges count in UTC
+    days = [today - datetime.timedelta(days_ago) for days_ago in range(1, 9)]  # one more than the range holds
     for day in days:
         shutil.copy(folder / "data" / "2026-11-02.txt", folder / "data" / f"{day}.txt")
     broken = days[2]
@@ -200,8 +200,9 @@ def test_the_crontab_line_runs_under_crons_bare_environment(solved, tmp_path):
     finally:
         server.stop()
     assert f"CountWords(date={broken}) FAILED" in mailbox.messages[0]["Subject"]
-    written = set(nights_written(folder))
-    assert {str(day) for day in days[:2]} <= written and str(broken) not in written and str(today) not in written
+    week = {str(day) for day in days[:7]}  # yesterday and the six nights before it
+    assert set(nights_written(folder)) == week - {str(broken)}, log
+    assert f"Nightly(date={today})" not in log, "tonight's text has not arrived: the range ends at yesterday"
 
     stuck = days[1]  # a night that hangs: its text is a pipe nobody writes to
     (folder / "nights" / f"{stuck}.tsv").unlink()
