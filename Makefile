@@ -7,6 +7,8 @@ SHELL := /bin/sh
 # `python -m tools...` finds tools/ in the current folder, which Python leaves
 # off its path under PYTHONSAFEPATH=1 (set in some shells' profiles).
 unexport PYTHONSAFEPATH
+# A PYTHONHOME set for another Python would send the venv's Python to that one's standard library.
+unexport PYTHONHOME
 
 # The interpreters tried, in order, to create the virtual environment
 # (tools/setup/pick-python holds the list), and the venv's folder. Each may be

@@ -16,7 +16,7 @@ import sys
 import pytest
 from judge import judge
 
-from tools.attendee.check import cache, explain, report, run
+from tools.attendee.check import cache, explain, host, report, run
 from tools.attendee.check.read import read
 from tools.blanks import answer, open_todos, todos, with_blank
 from tools.chapters import CHAPTERS, find
@@ -55,6 +55,7 @@ def test_a_main_py_that_cannot_be_read_is_said_in_words(tmp_path):
         "a named pipe": (lambda: os.mkfifo(main), "is not a plain file: rename it"),  # opening it would block
         "a link to itself": (lambda: main.symlink_to(main), "main.py: Too many levels of symbolic links"),
         "not UTF-8": (lambda: main.write_bytes(b"print('caf\xe9')\n"), "is not UTF-8 text (byte 10)"),
+        "too deep": (lambda: main.write_text("x = " + "1 + " * 100_000 + "1\n"), "too long or too deeply nested"),
     }
     for name, (make, said) in cases.items():
         if main.is_dir() and not main.is_symlink():
@@ -452,3 +453,24 @@ def test_a_terminal_that_cannot_show_an_arrow_gets_the_words_all_the_same(repo, 
         result = sh(command, repo, **latin)
         assert "indents with a tab (?) where the other uses spaces" in result.stdout, result.stdout
         assert "Traceback" not in result.stdout and "UnicodeEncodeError" not in result.stdout, result.stdout
+
+
+def test_a_luigi_cfg_that_luigi_cannot_read_is_not_blamed_on_main_py(solved, sh):
+    with open(solved / "luigi.cfg", "a") as config:
+        config.write("[core\n")
+    done = sh("make check CHAPTER=Basics", solved)
+    assert "This is not your code: luigi cannot read luigi.cfg, which every chapter shares (line " in done.stdout
+    assert "git checkout -- luigi.cfg" in done.stdout and "Fix Basics/main.py" not in done.stdout, done.stdout
+
+
+def test_a_check_holds_a_memory_limit_and_says_what_running_out_means():
+    code = "from tools.attendee.check import host; import resource; host.limit_memory();"
+    code += " print(resource.getrlimit(resource.RLIMIT_DATA)[0])"
+    limited = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(limited.stdout) == host.MEMORY
+    assert "a loop that keeps printing or growing" in explain.cause("MemoryError")
+
+
+def test_the_venvs_python_is_not_sent_elsewhere_by_pythonhome(repo, sh):
+    done = sh("make hint CHAPTER=Basics", repo, PYTHONHOME="/usr")
+    assert done.returncode == 0 and "Traceback" not in done.stdout, done.stdout

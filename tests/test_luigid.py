@@ -36,7 +36,8 @@ def test_start_listens_on_localhost_only_and_stop_ends_exactly_that_process(tmp_
         assert addresses and addresses <= {"127.0.0.1", "::1"}, addresses
     finally:
         assert luigid.stop(tmp_path).pid == started.pid
-    assert started.process.poll() is not None and not luigid.pid_file(tmp_path).exists()
+    started.process.wait(timeout=10)  # it ends (it may still be exiting when it stops counting as alive)
+    assert not luigid.pid_file(tmp_path).exists()
     assert (tmp_path / "state.pickle").exists(), "luigid saves its state when it stops"
 
 
@@ -266,3 +267,13 @@ def test_a_port_held_by_a_server_that_speaks_no_http_is_explained():
         assert luigid.taken(port).startswith(f"port {port} is taken by "), luigid.taken(port)
     finally:
         server.stop()
+
+
+def test_a_folder_with_a_percent_sign_is_no_interpolation_to_luigi(tmp_path):
+    """luigi keeps the state path in its configuration, where % is special."""
+    started = luigid.start_on_free_port(tmp_path / "50% done")
+    try:
+        assert started.api("task_list", status="") == {}
+    finally:
+        started.stop()
+    assert (tmp_path / "50% done" / "state.pickle").exists()

@@ -247,6 +247,21 @@ def test_reset_never_writes_through_a_link(repo, sh, tmp_path):
     assert mine.read_text() == "my work, outside the repo\n" and not main.is_symlink() and main.read_text() == blank
 
 
+def test_reset_never_writes_into_a_file_that_another_name_shares(repo, sh):
+    """A hard link from the exercise to the solution: the solution stays the solution."""
+    main, solution = repo / "Basics" / "main.py", repo / "solutions" / "Basics" / "main.py"
+    blank, solved = main.read_text(), solution.read_text()
+    main.unlink()
+    os.link(solution, main)
+    assert sh("make reset CHAPTER=Basics", repo).returncode == 0
+    assert solution.read_text() == solved and main.read_text() == blank
+
+
+def test_a_chapter_folders_make_without_a_temporary_folder_fails_in_a_sentence(repo, sh):
+    done = sh("make check", repo / "Basics", TMPDIR=str(repo / "no such folder"))
+    assert done.returncode != 0 and "error: cannot create a temporary file (TMPDIR=" in done.stdout, done.stdout
+
+
 @pytest.mark.parametrize("what", ["the folder", "main.py"])
 def test_reset_that_cannot_write_says_so_and_loses_nothing(repo, sh, immutable, what):
     main = repo / "Basics" / "main.py"

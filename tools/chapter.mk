@@ -19,9 +19,10 @@ export WORKSHOP_HERE := $(CURDIR)
 # The repo's make for this chapter. Its own line about a failure names the
 # repo's Makefile: left out, as this folder's make says it once.
 define this-chapter
-status=$$(mktemp) && { { $(MAKE) --no-print-directory -C $(REPO) $@ CHAPTER="$${CHAPTER:-$(HERE)}" 2>&1 1>&3; \
+status=$$(mktemp) || { echo "error: cannot create a temporary file (TMPDIR=$$TMPDIR): fix or unset TMPDIR" >&2; exit 2; }; \
+  { { $(MAKE) --no-print-directory -C $(REPO) $@ CHAPTER="$${CHAPTER:-$(HERE)}" 2>&1 1>&3; \
   echo $$? >"$$status"; } | grep -v '^make\[[0-9]*\]: \*\*\* ' >&2; } 3>&1; \
-  code=$$(cat "$$status"); rm -f "$$status"; exit $$code
+  code=$$(cat "$$status"); rm -f "$$status"; exit $${code:-2}
 endef
 
 ifeq ($(REPO),..)

@@ -320,13 +320,15 @@ def serve(argv):
 
         config = luigi.configuration.get_config()
         config.set("scheduler", "record_task_history", "true")
-        config.set("task_history", "db_connection", f"sqlite:///{args.history.resolve()}")
+        config.set("task_history", "db_connection", f"sqlite:///{args.history.resolve()}".replace("%", "%%"))
     if args.with_parent:
         processes.watch_parent(then=lambda: os.kill(os.getpid(), signal.SIGTERM))  # luigid saves its state
     guard_requests(args.port, args.address)
     import luigi.cmdline
 
-    command = ["--address", args.address, "--port", str(args.port), "--state-path", str(args.folder / "state.pickle")]
+    # luigi keeps the state path in its configuration, where % starts an interpolation: %% is a %.
+    state = str(args.folder / "state.pickle").replace("%", "%%")
+    command = ["--address", args.address, "--port", str(args.port), "--state-path", state]
     luigi.cmdline.luigid(command + (["--logdir", args.logdir] if args.logdir else []))
 
 

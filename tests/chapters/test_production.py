@@ -340,3 +340,19 @@ def test_a_port_held_by_this_repos_luigid_is_named_so(repo, sh):
         assert f"port {port} is taken by this repo's `make luigid` (pid " in done.stdout, done.stdout
     finally:
         sh("make luigid-stop", repo)
+
+
+def test_the_mail_server_shows_no_terminal_escapes(capsys):
+    message = mail.email.message_from_string(
+        "From: a@example.com\nTo: b@example.com\nSubject: \x1b]0;pwned\x07\n\nbody \x1b[2J cleared\n",
+        policy=mail.email.policy.default,
+    )
+    mail.show(message)
+    shown = capsys.readouterr().out
+    assert "\x1b" not in shown and "\x07" not in shown and "body ?[2J cleared" in shown, shown
+
+
+def test_a_history_path_that_sqlalchemy_would_cut_is_refused(tmp_path):
+    from tools.attendee import history
+
+    assert "holds a ? or #" in history.writable(tmp_path / "what?" / "history.db")

@@ -24,6 +24,8 @@ HISTORY_PORT = 8083
 
 def writable(db):
     """Why SQLite cannot write to db (None if it can): a read-only file or folder, a file that is no database."""
+    if set("?#") & set(str(db)):  # they end the file name in the database's address (sqlite:///path?...)
+        return f"its path {db} holds a ? or #, which SQLAlchemy's address cuts off there: move the repo"
     if not db.parent.is_dir():
         return f"the folder {shown(db.parent)}/ is missing: `git checkout -- {shown(db.parent)}` brings it back"
     try:

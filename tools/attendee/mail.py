@@ -46,10 +46,16 @@ def text_of(message):
     return part.get_content() if part else ""
 
 
+def printable(text):
+    """Text with its control characters shown as ?: an e-mail may carry the terminal's escape
+    sequences (clear the screen, set the clipboard), which must not reach the terminal."""
+    return "".join(c if c.isprintable() or c in "\n\t" else "?" for c in str(text))
+
+
 def show(message):
-    print(f"\n--- e-mail to {message['To']}, from {message['From']}")
-    print(f"Subject: {message['Subject']}\n")
-    print(text_of(message).rstrip(), flush=True)
+    print(printable(f"\n--- e-mail to {message['To']}, from {message['From']}"))
+    print(printable(f"Subject: {message['Subject']}\n"))
+    print(printable(text_of(message).rstrip()), flush=True)
 
 
 def serving(mailbox, port):

@@ -10,6 +10,7 @@ forgets which hints it showed for the chapter (the next person starts at
 level 1).
 """
 
+import os
 import sys
 from datetime import datetime
 
@@ -62,11 +63,14 @@ def reset(chapter):
     if current is not None:
         saved = save(current, exercise, relative).relative_to(ROOT).as_posix()
         print(f"Saved your version as {saved} (to get it back: cp {saved} {relative})")
+    # A new file, renamed into place: never written through a link, or into a file that another
+    # name shares (a hard link to the solution, say), and never left half-written.
+    temporary = exercise.with_name(f".main.py.reset-{os.getpid()}")
     try:
-        if exercise.is_symlink():  # replace the link itself: never write into the file it points to
-            exercise.unlink()
-        exercise.write_bytes(blank)
+        temporary.write_bytes(blank)
+        os.replace(temporary, exercise)
     except OSError as error:
+        temporary.unlink(missing_ok=True)
         kept = "your version is saved beside it" if current is not None else "it was missing"
         raise SystemExit(f"error: cannot write {relative}: {error.strerror} ({kept}).") from None
     print(f"{relative} is back to its blanks.")

@@ -5,6 +5,7 @@ Runs in the test process (see host.py), where the exceptions are."""
 import ast
 import contextlib
 import re
+import sys
 import textwrap
 import traceback
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ HEAD, TAIL, WIDTH = 4, 4, 160
 INPUT = "the code waits for typed input (input()): a task gets its values from parameters instead"
 CAUSES = [
     ("EOFError", "", INPUT),
+    ("MemoryError", "", "the code used up the memory a check allows (2 GB): a loop that keeps printing or growing?"),
     ("OSError", "reading from stdin", INPUT),
     ("SystemExit", "", "the code ends the program (sys.exit() or exit()): a task returns, or raises an exception"),
     ("AttributeError", r"module 'main' has no attribute '(\w+)'", "main.py has no {0}: did you rename or delete it?"),
@@ -91,7 +93,9 @@ def tracebacks(text):
 
 
 def in_main(frame):
-    return Path(frame.file).name == "main.py"
+    """Whether a frame is in the chapter's main.py (not in a main.py of Python's or a package's, as pytest's)."""
+    path = Path(frame.file)
+    return path.name == "main.py" and not any(path.is_relative_to(p) for p in {sys.prefix, sys.base_prefix})
 
 
 def cause(exception, source=""):

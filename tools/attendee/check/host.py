@@ -130,10 +130,25 @@ def hiding(shown_folder, copies):
     return [shown for name, shown in candidates.items() if name not in started.stdout.split()]
 
 
+MEMORY = 2 * 1024**3  # bytes of data a check may hold: a run() that prints forever is held in memory
+
+
+def limit_memory():
+    """A MemoryError at MEMORY, rather than a laptop that swaps until the time limit (a loop that
+    keeps printing or appending). Where the system has no such limit (macOS), nothing changes."""
+    with contextlib.suppress(ImportError, ValueError, OSError, AttributeError):
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        soft = MEMORY if hard == resource.RLIM_INFINITY else min(MEMORY, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
 def main(argv):
     results, shown, limit = argv[0], argv[1], float(argv[2])
     pytest_args = argv[argv.index("--") + 1 :]
     processes.watch_parent(then=processes.end_my_group)  # the checker is gone: so is everything here
+    limit_memory()
     sys.dont_write_bytecode = True
     recorder = Recorder(results, shown)
     main_thread = threading.main_thread().ident

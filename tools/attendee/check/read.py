@@ -37,6 +37,8 @@ def read(source, chapter):
         return text, syntax_problem(shown, text, error), "syntax error"
     except ValueError as error:  # e.g. a null byte
         return text, f"{shown}: {error}", "cannot read it"
+    except (RecursionError, MemoryError):  # an expression nested or chained too deep for the compiler
+        return text, f"{shown} holds an expression too long or too deeply nested for Python to compile.", "too deep"
     return text, None, ""
 
 

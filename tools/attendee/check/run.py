@@ -111,7 +111,17 @@ def check(chapter, tree, scratch, time_limit=TIME_LIMIT, trust_passed=False):
 
 def machine_problem(records, output, copy):
     """The venv lacks a module that luigi or the tests need (a package
-    uninstalled, say): the tests cannot even start, at no fault of main.py's."""
+    uninstalled, say), or luigi cannot read its configuration: the tests
+    cannot even start, at no fault of main.py's."""
+    config = re.search(r"(?:Parsing|MissingSectionHeader|DuplicateSection|DuplicateOption)Error: .{0,80}luigi\.cfg",
+                       output, re.S)  # fmt: skip
+    if config and not any(r["event"] == "start" for r in records):
+        line = re.search(r"\[line\s+(\d+)\]: '(.*?)(?:\\n)?'|line:? (\d+)", output[config.start() :])
+        where = f" (line {line[1] or line[3]}{f': {line[2]}' if line[2] else ''})" if line else ""
+        return (
+            f"luigi cannot read luigi.cfg, which every chapter shares{where}: fix that line, or bring back the"
+            " workshop's with `git checkout -- luigi.cfg`"
+        )
     missing = re.search(r"No module named '([\w.]+)'", output)
     if not missing or any(r["event"] == "start" for r in records):
         return None
