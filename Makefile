@@ -116,9 +116,9 @@ mail: $(BIN)/.installed ## chapter 8: a mail server that prints luigi's alerts, 
 run: $(BIN)/.installed ## run every chapter's solution (or CHAPTER's), live, as on stage (QUICK=1: quickly)
 	@exec $(BIN)/python -m tools.instructor.run $(quick) $(chapter)
 
-# In parallel (pytest-xdist), as many processes as cores and one more: many tests wait on commands.
+# In parallel (pytest-xdist), twice as many processes as cores: many tests wait on commands.
 test: lint ## the maintainers' and CI's test suite
-	$(BIN)/python -m pytest -n $$(( $$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2) + 1 ))
+	$(BIN)/python -m pytest -n $$(( $$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2) * 2 ))
 
 lint: $(BIN)/.installed-dev ## check style with ruff
 	$(BIN)/ruff check .

@@ -143,11 +143,16 @@ def git_status():
 
 
 # The modules whose tests run whole make commands go first, so that in parallel they do not finish last.
-SLOWEST = ("test_setup.py", "test_stops.py", "test_scale_out.py", "test_pages.py", "test_answers.py")
+# The modules whose tests take longest (pytest --durations), longest first: started first, they do not
+# end the run alone on one worker while the others are idle.
+SLOWEST = (
+    "test_scale_out.py", "test_slides.py", "test_run.py", "test_setup.py", "test_pages.py",
+    "test_stops.py", "test_answers.py", "test_images.py",
+)  # fmt: skip
 
 
 def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: item.path.name not in SLOWEST)
+    items.sort(key=lambda item: SLOWEST.index(item.path.name) if item.path.name in SLOWEST else len(SLOWEST))
 
 
 def shared(nodeid):
