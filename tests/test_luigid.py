@@ -118,24 +118,37 @@ def test_a_luigid_of_another_folder_on_the_port_is_named_with_how_to_stop_it(tmp
     assert f"Stop it with `kill {other.pid}`, or pick another port" in result.stderr
 
 
+def two_ports_in_a_row(family, address):
+    """Two listening sockets on ports n and n + 1 (Linux hands out even ports to bind(0), and often
+    odd ones to connections: n + 1 may be in use, so try again)."""
+    for _ in range(50):
+        first, second = socket.socket(family), socket.socket(family)
+        try:
+            first.bind((address, 0))
+            second.bind((address, first.getsockname()[1] + 1))
+        except OSError:
+            first.close()
+            second.close()
+            continue
+        first.listen()
+        second.listen()
+        return first, second
+    raise AssertionError("found no two free ports in a row")
+
+
 @pytest.mark.parametrize("address", ["127.0.0.1", "::1"])
 def test_a_port_taken_on_either_loopback_is_explained(tmp_path, address):
     """A browser may try ::1 first for localhost: another program there would answer instead of luigid."""
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    with socket.socket(family) as taken:
+    with socket.socket(family) as probe:
         try:
-            taken.bind((address, 0))
+            probe.bind((address, 0))
         except OSError:
             pytest.skip(f"this machine has no {address}")
-        taken.listen()
+    taken, next_one = two_ports_in_a_row(family, address)  # the port after it is taken too: the suggestion skips it
+    with taken, next_one:
         port = taken.getsockname()[1]
-        with socket.socket(family) as next_one:  # the port after it is taken too: the suggestion skips it
-            try:
-                next_one.bind((address, port + 1))
-            except OSError:
-                pytest.skip(f"port {port + 1} is in use on this machine")
-            next_one.listen()
-            result = cli("start", "--folder", str(tmp_path), "--port", str(port))
+        result = cli("start", "--folder", str(tmp_path), "--port", str(port))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"port {port} is taken by python (pid " in result.stderr, result.stderr
     suggested = int(re.search(r"make luigid PORT=(\d+)`, and give the workers the same one", result.stderr)[1])
