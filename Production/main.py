@@ -19,8 +19,7 @@ WORD = re.compile(r"[a-z]+")
 
 
 class Nightly(luigi.WrapperTask):
-    """All that one night does. A WrapperTask has no output of its own: it is
-    complete when everything it requires is."""
+    """All that one night does."""
 
     date = luigi.DateParameter()
 

@@ -114,27 +114,6 @@ def no_core_dumps():
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def mentions(process, folder):
-    try:
-        if folder in " ".join(process.cmdline()) or process.cwd().startswith(folder):
-            return True
-        return any(folder in value for value in process.environ().values())
-    except psutil.Error:
-        return False
-
-
-def running_in(folder, wait):
-    """The processes of the copy still running after up to `wait` seconds (this one and its children aside)."""
-    deadline = time.monotonic() + wait
-    while True:
-        me = {os.getpid(), *(p.pid for p in psutil.Process().children(recursive=True))}
-        found = [p for p in psutil.process_iter() if p.pid not in me and mentions(p, str(folder))]
-        found = [p for p in found if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-        if not found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.2)
-
-
 def tool_process(make, module, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and make.poll() is None:
@@ -194,13 +173,13 @@ def one_round(command, number, repo, env, rng, log):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(make.pid, signal.SIGKILL)  # make's own group only: what the tool started is not in it
         make.wait()
-    left["running_after_settle"] = bool(running_in(repo, SETTLE))
+    left["running_after_settle"] = bool(processes.running_in(repo, SETTLE))
     following = subprocess.run(
         command.next, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120
     )
     log.write(f"$ {' '.join(command.next)}\n{following.stdout}".encode())
     left["swept"] = "(Removed what a stopped" in following.stdout
-    still = running_in(repo, 2)
+    still = processes.running_in(repo, 2)
     left["running_after_next"] = bool(still) or (command is SCALE_OUT and bool(namespaces_left()))
     scratch = repo / ".workshop" / "scratch"
     folders = list(scratch.iterdir()) if scratch.is_dir() else []
@@ -242,7 +221,7 @@ def main(argv=None):
                             setattr(counts, name, getattr(counts, name) + happened)
                     print(f"  {command.label}, {number.name}: {counts.rounds} rounds", flush=True)
             subprocess.run(["make", "luigid-stop"], cwd=repo, env=env, capture_output=True)
-        left_over = running_in(repo, 2)
+        left_over = processes.running_in(repo, 2)
         end(left_over)
     header = ["command", "signal", *(f.name.replace("_", " ").replace("settle", "10 s") for f in fields(Counts))]
     rows = [[label, name, *(getattr(c, f.name) for f in fields(Counts))] for (label, name), c in table.items()]

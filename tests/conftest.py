@@ -8,15 +8,16 @@ theirs in chapters/conftest.py. One meaning per name:
 - immutable: a file that nobody may change, as a file written with sudo is.
 """
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
-import time
 
 import psutil
 import pytest
 
+from tools import processes
 from tools.chapters import CHAPTERS
 from tools.clone import copy_of_the_repo
 from tools.paths import ROOT, SOLUTIONS
@@ -79,17 +80,6 @@ def solved(repo):
     return repo
 
 
-def mentions(process, folder):
-    """Whether a process runs in folder, names it on its command line or carries it in its environment."""
-    try:
-        words = " ".join(process.cmdline())
-        if folder in words or process.cwd().startswith(folder):
-            return True
-        return any(folder in value for value in process.environ().values())
-    except psutil.Error:
-        return False
-
-
 @pytest.fixture
 def left_running():
     """A function: the processes still running (this test's own aside) that
@@ -97,15 +87,11 @@ def left_running():
     after waiting up to `wait` seconds for them to end."""
 
     def find(folder, wait=10, **_):
-        folder = str(folder)
-        me = {os.getpid(), *(p.pid for p in psutil.Process().children(recursive=True))}
-        deadline = time.monotonic() + wait
-        while True:
-            found = [p for p in psutil.process_iter() if p.pid not in me and mentions(p, folder)]
-            found = [p for p in found if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-            if not found or time.monotonic() > deadline:
-                return [" ".join(p.cmdline()) for p in found if p.is_running()]
-            time.sleep(0.2)
+        found = []
+        for process in processes.running_in(folder, wait):
+            with contextlib.suppress(psutil.Error):
+                found.append(" ".join(process.cmdline()))
+        return found
 
     return find
 

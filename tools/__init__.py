@@ -1,9 +1,10 @@
 """The workshop's tools, run by the Makefile as `python -m tools.<layer>.<command>`.
 
 Layers, from the bottom: this package's modules (the chapter records, the
-blanks, paths, processes and ports, luigid), then the commands that use them:
-attendee/ (check, hint, watch, reset, clean), instructor/ (run, doctor) and
-demos/ (scale-out, images, slides). A layer imports only from below.
+blanks, paths, processes and ports, luigid, a clone's copy), then the
+commands that use them: attendee/ (check, hint, watch, reset, clean, and
+chapter 8's mail and history), instructor/ (run, doctor) and demos/
+(scale-out, images). A layer imports only from below.
 
 Importing any tool sets up what every tool needs: output that never fails on
 a character the terminal's encoding lacks, and plain words for what no tool
@@ -18,6 +19,12 @@ import sys
 for _stream in (sys.stdout, sys.stderr):
     if hasattr(_stream, "reconfigure"):
         _stream.reconfigure(errors="replace")
+
+
+def printable(text):
+    """Text with its control characters shown as \ufffd: what a program printed, or an e-mail
+    held, may carry the terminal's escape sequences (clear the screen, set the clipboard)."""
+    return "".join(c if c.isprintable() or c in "\n\t" else "\ufffd" for c in str(text))
 
 
 def plain_words(kind, value, trace, default=sys.excepthook):

@@ -339,6 +339,33 @@ def listener(port):
     return None
 
 
+def running_in(folder, wait=0.0):
+    """The processes (this one and its children aside) that have to do with folder, by their
+    command line, working folder or environment, once they have had up to `wait` seconds to end.
+    For the tests and the soak: what a command left running."""
+    import psutil
+
+    def mentions(process):
+        with contextlib.suppress(psutil.Error):
+            if folder in " ".join(process.cmdline()) or process.cwd().startswith(folder):
+                return True
+            return any(folder in value for value in process.environ().values())
+        return False
+
+    def running(process):
+        with contextlib.suppress(psutil.Error):
+            return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+        return False
+
+    folder, deadline = str(folder), time.monotonic() + wait
+    while True:
+        me = {os.getpid(), *(p.pid for p in psutil.Process().children(recursive=True))}
+        found = [p for p in psutil.process_iter() if p.pid not in me and mentions(p) and running(p)]
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
 # Folders in use --------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ import email.policy
 import sys
 import threading
 
-from tools import processes
+from tools import printable, processes
 
 DEFAULT_PORT = 8025
 
@@ -44,12 +44,6 @@ def text_of(message):
     """The plain text of an e-mail, however it is wrapped (luigi's are multipart)."""
     part = message.get_body(preferencelist=("plain", "html"))
     return part.get_content() if part else ""
-
-
-def printable(text):
-    """Text with its control characters shown as ?: an e-mail may carry the terminal's escape
-    sequences (clear the screen, set the clipboard), which must not reach the terminal."""
-    return "".join(c if c.isprintable() or c in "\n\t" else "?" for c in str(text))
 
 
 def show(message):

@@ -11,6 +11,8 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools import printable
+
 # A long text (what the attendee's code printed) is shown by its first and
 # last lines, each cut to WIDTH characters.
 HEAD, TAIL, WIDTH = 4, 4, 160
@@ -57,7 +59,7 @@ HOOKS = ("requires", "output", "run", "complete")  # the methods of a task that 
 def excerpt(text, head=HEAD, tail=TAIL, width=WIDTH):
     """A long text by its first and last lines, each cut to width characters,
     control characters shown as � (printed junk must not upset the terminal)."""
-    text = "".join(c if c.isprintable() or c in "\n\t" else "\ufffd" for c in text)
+    text = printable(text)
     lines = [line if len(line) <= width else line[: width - 1] + "…" for line in text.rstrip().splitlines()]
     if len(lines) > head + tail + 1:
         lines[head:-tail] = [f"... ({len(lines) - head - tail:,} more lines) ..."]
