@@ -463,6 +463,13 @@ def test_a_luigi_cfg_that_luigi_cannot_read_is_not_blamed_on_main_py(solved, sh)
     assert "git checkout -- luigi.cfg" in done.stdout and "Fix Basics/main.py" not in done.stdout, done.stdout
 
 
+def test_a_luigi_cfg_value_that_luigi_cannot_parse_is_named():
+    said = explain.cause(
+        "ValueError: retcode[args=(), kwargs={}]: Error when parsing the default value of 'task_failed'"
+    )
+    assert said.startswith("luigi.cfg's [retcode] task_failed is no value luigi can read") and "git checkout" in said
+
+
 def test_a_check_holds_a_memory_limit_and_says_what_running_out_means():
     code = "from tools.attendee.check import host; import resource; host.limit_memory();"
     code += " print(resource.getrlimit(resource.RLIMIT_DATA)[0])"

@@ -22,6 +22,11 @@ HEAD, TAIL, WIDTH = 4, 4, 160
 INPUT = "the code waits for typed input (input()): a task gets its values from parameters instead"
 CAUSES = [
     ("EOFError", "", INPUT),
+    (
+        "ValueError",
+        r"(\w+)\[args=.*\]: Error when parsing the default value of '(\w+)'",
+        "luigi.cfg's [{0}] {1} is no value luigi can read: fix it, or `git checkout -- luigi.cfg`",
+    ),
     ("MemoryError", "", "the code used up the memory a check allows (2 GB): a loop that keeps printing or growing?"),
     ("OSError", "reading from stdin", INPUT),
     ("SystemExit", "", "the code ends the program (sys.exit() or exit()): a task returns, or raises an exception"),
